@@ -1,0 +1,1 @@
+"""Classifier stage: decides what reaches the Managing Director. Runs locally, explains every flag."""
