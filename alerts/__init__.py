@@ -1,0 +1,1 @@
+"""Alerting: route, render and deliver emails to the Managing Director."""

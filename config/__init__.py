@@ -1,0 +1,1 @@
+"""Default configuration and guidance templates, shipped as package data (`monitor.defaults`)."""

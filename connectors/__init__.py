@@ -1,0 +1,1 @@
+"""Platform connectors: one module per platform, one small interface (`connectors.base`)."""

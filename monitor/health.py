@@ -1,0 +1,153 @@
+"""Connector and delivery health: what `monitor status` and the digest show."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy import func, select
+
+from monitor.config import Config
+from monitor.store import Store, accounts
+from monitor.store.schema import AlertRow
+
+# X charges per post read (owned reads of the account's own mentions are cheaper).
+READ_PRICE_USD: dict[str, float] = {"x": 0.005}
+
+
+@dataclass(frozen=True)
+class AccountHealth:
+    name: str
+    platform: str
+    last_success_at: datetime | None
+    last_error: str | None
+    last_error_at: datetime | None
+    failures: int
+    not_before: datetime | None
+    next_poll_at: datetime | None
+    needs_attention: str | None
+    month_reads: int
+    month_cost_usd: float | None
+
+
+@dataclass(frozen=True)
+class Health:
+    at: datetime
+    accounts: tuple[AccountHealth, ...]
+    outbox_pending: int
+    outbox_failed: int
+    oldest_pending_at: datetime | None
+    open_alerts: int
+    problems: tuple[str, ...] = field(default=())
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "at": self.at.isoformat(),
+            "accounts": [a.__dict__ for a in self.accounts],
+            "outbox_pending": self.outbox_pending,
+            "outbox_failed": self.outbox_failed,
+            "oldest_pending_at": self.oldest_pending_at,
+            "open_alerts": self.open_alerts,
+            "problems": list(self.problems),
+        }
+
+
+def collect(config: Config, store: Store, now: datetime) -> Health:
+    month_start = now.date().replace(day=1).isoformat()
+    problems: list[str] = []
+    by_name = {a.name: a for a in config.accounts}
+    result = []
+    with store.transaction() as session:
+        rows = {r.name: r for r in accounts.all_rows(session)}
+        for cfg in config.accounts:
+            row = rows.get(cfg.name)
+            _, reads = accounts.usage_since(session, cfg.name, month_start)
+            price = READ_PRICE_USD.get(cfg.platform)
+            h = AccountHealth(
+                name=cfg.name,
+                platform=cfg.platform,
+                last_success_at=row.last_success_at if row else None,
+                last_error=row.last_error if row else None,
+                last_error_at=row.last_error_at if row else None,
+                failures=row.consecutive_failures if row else 0,
+                not_before=row.not_before if row else None,
+                next_poll_at=row.next_poll_at if row else None,
+                needs_attention=row.needs_attention if row else None,
+                month_reads=reads,
+                month_cost_usd=round(reads * price, 2) if price is not None else None,
+            )
+            result.append(h)
+            if not cfg.enabled:
+                continue
+            if h.needs_attention:
+                problems.append(f"{h.name}: needs attention: {h.needs_attention}")
+            stale_after = timedelta(minutes=max(3 * by_name[cfg.name].interval_minutes, 60))
+            if h.last_success_at is None and h.last_error:
+                problems.append(f"{h.name}: never polled successfully (last error: {h.last_error})")
+            elif h.last_success_at is not None and now - h.last_success_at > stale_after and h.failures:
+                problems.append(f"{h.name}: no successful poll since {h.last_success_at:%Y-%m-%d %H:%M} UTC")
+        pending = (
+            session.scalar(select(func.count()).select_from(AlertRow).where(AlertRow.state == "pending")) or 0
+        )
+        failed = (
+            session.scalar(select(func.count()).select_from(AlertRow).where(AlertRow.state == "failed")) or 0
+        )
+        oldest = session.scalar(select(func.min(AlertRow.due_at)).where(AlertRow.state == "pending"))
+        open_alerts = (
+            session.scalar(
+                select(func.count())
+                .select_from(AlertRow)
+                .where(AlertRow.kind == "alert", AlertRow.state == "sent")
+            )
+            or 0
+        )
+    if failed:
+        problems.append(
+            f"{failed} email(s) could not be delivered (see `monitor alerts list --state failed`)"
+        )
+    if oldest is not None and now - oldest > timedelta(hours=1):
+        problems.append(f"outbox: {pending} email(s) waiting since {oldest:%Y-%m-%d %H:%M} UTC")
+    return Health(now, tuple(result), pending, failed, oldest, open_alerts, tuple(problems))
+
+
+def _when(value: datetime | None, now: datetime) -> str:
+    if value is None:
+        return "never"
+    delta = now - value
+    if delta < timedelta(0):
+        minutes = int(-delta.total_seconds() // 60)
+        return f"in {minutes} min" if minutes < 120 else f"at {value:%Y-%m-%d %H:%M} UTC"
+    minutes = int(delta.total_seconds() // 60)
+    if minutes < 120:
+        return f"{minutes} min ago"
+    if minutes < 48 * 60:
+        return f"{minutes // 60} h ago"
+    return f"{value:%Y-%m-%d %H:%M} UTC"
+
+
+def render_text(health: Health, config: Config) -> str:
+    now = health.at
+    lines = ["Accounts:"]
+    for a in health.accounts:
+        state = "NEEDS ATTENTION" if a.needs_attention else ("failing" if a.failures else "ok")
+        lines.append(f"  {a.name} ({a.platform}): {state}")
+        lines.append(f"    last success {_when(a.last_success_at, now)}")
+        if a.last_error:
+            lines.append(
+                f"    last error {_when(a.last_error_at, now)}: {a.last_error} ({a.failures} in a row)"
+            )
+        if a.not_before and a.not_before > now:
+            lines.append(f"    waiting until {_when(a.not_before, now)} (rate limit or backoff)")
+        if a.next_poll_at:
+            lines.append(f"    next poll {_when(a.next_poll_at, now)}")
+        if a.month_cost_usd is not None:
+            lines.append(f"    this month: {a.month_reads} posts read, about ${a.month_cost_usd:.2f}")
+    lines.append(f"Outbox: {health.outbox_pending} waiting, {health.outbox_failed} failed")
+    lines.append(f"Open alerts (sent, not acknowledged): {health.open_alerts}")
+    if health.problems:
+        lines.append("Needs attention:")
+        lines += [f"  - {p}" for p in health.problems]
+    else:
+        lines.append("All well.")
+    return "\n".join(lines)

@@ -1,0 +1,243 @@
+"""The pipeline: fetch → store → classify → decide → deliver.
+
+The scheduler only decides *when* to call these; the CLI only parses arguments and
+calls the same functions. One failing account records its error and never stops
+the others.
+"""
+
+from __future__ import annotations
+
+import logging
+import random
+from collections import Counter
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+
+import requests
+
+from alerts import notices, outbox, route
+from classifiers.base import Classifier
+from classifiers.base import load as load_classifier
+from connectors.base import DEFAULT_TIMEOUT, Connector, connector_class
+from monitor import __version__
+from monitor.config import AccountConfig, Config
+from monitor.errors import AuthError, ConnectorError, RateLimited, TransientError
+from monitor.store import Store, accounts, items
+from monitor.store.schema import ItemRow
+from monitor.types import (
+    LABELS,
+    Account,
+    AccountResult,
+    Classification,
+    Finding,
+    RunReport,
+    TextInput,
+)
+
+log = logging.getLogger(__name__)
+Clock = Callable[[], datetime]
+Progress = Callable[[str, int], None]  # (account name, items so far)
+
+
+def utcnow() -> datetime:
+    return datetime.now(UTC)
+
+
+class TimeoutSession(requests.Session):
+    """A requests.Session whose every request has a timeout unless one is given."""
+
+    def request(self, method: str | bytes, url: str | bytes, *args: object, **kwargs: object):  # type: ignore[no-untyped-def]
+        kwargs.setdefault("timeout", DEFAULT_TIMEOUT)
+        return super().request(method, url, *args, **kwargs)  # type: ignore[arg-type]
+
+
+def new_http_session() -> requests.Session:
+    session = TimeoutSession()
+    session.headers["User-Agent"] = f"community-monitor/{__version__}"
+    return session
+
+
+@dataclass
+class Context:
+    """Everything a run needs, built once."""
+
+    config: Config
+    store: Store
+    classifier: Classifier
+    clock: Clock = utcnow
+    http: Callable[[], requests.Session] = new_http_session
+    connectors: dict[str, Connector] = field(default_factory=dict)
+
+
+def build_context(config: Config, store: Store, *, clock: Clock = utcnow) -> Context:
+    options = dict(config.classifier.options)
+    return Context(config, store, load_classifier(config.classifier.backend, **options), clock)
+
+
+def account_of(cfg: AccountConfig) -> Account:
+    return Account(cfg.name, cfg.platform, cfg.account_id, cfg.display_name)
+
+
+def connector_for(ctx: Context, cfg: AccountConfig) -> Connector:
+    if cfg.name not in ctx.connectors:
+        cls = connector_class(cfg.platform)
+        ctx.connectors[cfg.name] = cls(account_of(cfg), cfg.settings, ctx.http())
+    return ctx.connectors[cfg.name]
+
+
+# ------------------------------------------------------------------ the pipeline
+
+
+def scan(
+    ctx: Context,
+    *,
+    since: datetime | None = None,
+    only: Sequence[AccountConfig] | None = None,
+    deliver: bool = True,
+    progress: Progress | None = None,
+) -> RunReport:
+    """One pass over the accounts: fetch → store → classify → decide → deliver."""
+    started = ctx.clock()
+    chosen = [a for a in (only if only is not None else ctx.config.accounts) if a.enabled]
+    with ctx.store.transaction() as session:
+        accounts.ensure(session, [account_of(a) for a in chosen])
+    results = tuple(poll(ctx, cfg, since=since, progress=progress) for cfg in chosen)
+    classified, findings, queued = classify_pending(ctx)
+    sent = outbox.deliver_due(ctx.store, ctx.config, ctx.clock()) if deliver else 0
+    return RunReport(
+        started_at=started,
+        finished_at=ctx.clock(),
+        accounts=results,
+        items_classified=classified,
+        findings=dict(findings),
+        alerts_queued=queued,
+        alerts_sent=sent,
+        outbox=str(ctx.config.outbox_dir) if ctx.config.smtp is None else None,
+    )
+
+
+def poll(
+    ctx: Context, cfg: AccountConfig, *, since: datetime | None = None, progress: Progress | None = None
+) -> AccountResult:
+    """Fetch one account and store what it returns, page by page (fetch → store)."""
+    now = ctx.clock()
+    with ctx.store.transaction() as session:
+        accounts.record_attempt(session, cfg.name, now)
+        marks = items.load_marks(session, cfg.name)
+    fetched = new = updated = requests_made = reads = 0
+    warnings: list[str] = []
+    try:
+        connector = connector_for(ctx, cfg)
+        for page in connector.fetch(marks, since):
+            with ctx.store.transaction() as session:  # items and their marks: one transaction
+                saved = items.save_items(session, page.items, now, keep_raw=ctx.config.retention.keep_raw)
+                gone = items.mark_deleted(session, cfg.platform, page.deleted, now)
+                items.save_marks(session, cfg.name, page.marks, now)
+                accounts.add_usage(
+                    session, cfg.name, now.date().isoformat(), requests=page.requests, reads=page.reads
+                )
+            for warning in page.warnings:
+                log.warning("%s: %s", cfg.name, warning)
+            warnings.extend(page.warnings)
+            fetched += len(page.items)
+            new, updated = new + saved.new, updated + saved.updated + gone
+            requests_made, reads = requests_made + page.requests, reads + page.reads
+            if progress:
+                progress(cfg.name, fetched)
+    except ConnectorError as exc:
+        record_failure(ctx, cfg, exc)
+        return AccountResult(cfg.name, fetched, new, updated, requests_made, reads, str(exc), tuple(warnings))
+    except Exception as exc:  # a bug in one connector must not stop the others
+        log.exception("%s: unexpected error while polling", cfg.name)
+        record_failure(ctx, cfg, TransientError(f"internal error: {exc.__class__.__name__}: {exc}"))
+        return AccountResult(cfg.name, fetched, new, updated, requests_made, reads, str(exc), tuple(warnings))
+    with ctx.store.transaction() as session:
+        accounts.record_success(session, cfg.name, ctx.clock())
+    return AccountResult(cfg.name, fetched, new, updated, requests_made, reads, None, tuple(warnings))
+
+
+def backoff(failures: int, *, base: float = 60.0, cap: float = 3600.0) -> timedelta:
+    """Exponential backoff with full jitter: 1 min, 2, 4 … capped at an hour."""
+    ceiling = min(cap, base * 2 ** max(0, failures - 1))
+    return timedelta(seconds=random.uniform(ceiling / 2, ceiling))
+
+
+def record_failure(ctx: Context, cfg: AccountConfig, exc: ConnectorError) -> None:
+    now = ctx.clock()
+    with ctx.store.transaction() as session:
+        row = accounts.get(session, cfg.name)
+        failures = (row.consecutive_failures or 0) + 1
+        attention = str(exc) if isinstance(exc, AuthError) else None
+        if isinstance(exc, RateLimited):
+            not_before = exc.reset_at
+        else:
+            not_before = now + backoff(failures, cap=6 * 3600 if attention else 3600)
+        first_attention = attention is not None and row.needs_attention is None
+        accounts.record_failure(
+            session, cfg.name, str(exc), now, not_before=not_before, needs_attention=attention
+        )
+        if first_attention:  # exactly one operator notice per dead token
+            notices.queue(session, ctx.config, now, topic="auth", account=cfg.name, message=str(exc))
+    level = logging.ERROR if attention else logging.WARNING
+    log.log(level, "%s: %s (next try not before %s)", cfg.name, exc, not_before.isoformat(timespec="seconds"))
+
+
+def classify_pending(ctx: Context) -> tuple[int, Counter[str], int]:
+    """Classify every stored item that has not been classified yet (classify → decide)."""
+    classified, findings, queued, last_id = 0, Counter[str](), 0, 0
+    while True:
+        with ctx.store.transaction() as session:
+            rows = items.pending(session, ctx.config.classifier.batch_size, after_id=last_id)
+            batch = [(r.id, TextInput(r.text or "", r.platform, r.kind, r.author_is_org)) for r in rows]
+        if not batch:
+            return classified, findings, queued
+        results = classify_safely(ctx.classifier, [text for _, text in batch])
+        now = ctx.clock()
+        with ctx.store.transaction() as session:  # findings and their alerts: one transaction
+            for (item_id, _), result in zip(batch, results, strict=True):
+                row = session.get(ItemRow, item_id)
+                if row is None:  # erased meanwhile
+                    continue
+                found = to_findings(result)
+                items.save_findings(session, row, found, ctx.classifier.name, now)
+                queued += route.decide(session, ctx.config, row, found, now)
+                findings.update(f.label for f in found)
+        classified += len(batch)
+        last_id = batch[-1][0]
+
+
+def to_findings(result: Classification) -> list[Finding]:
+    return [
+        Finding(label, float(result.scores.get(label, 0.0)), tuple(result.reasons.get(label, ())))
+        for label in LABELS
+        if label in result.labels
+    ]
+
+
+def classify_safely(classifier: Classifier, batch: list[TextInput]) -> list[Classification]:
+    """Classify a batch; if the batch fails, item by item, so one poison text blocks nothing."""
+    try:
+        return classifier.classify(batch)
+    except Exception:
+        log.exception(
+            "classifier %s failed on a batch of %d; retrying one by one", classifier.name, len(batch)
+        )
+    results = []
+    for text in batch:
+        try:
+            results.extend(classifier.classify([text]))
+        except Exception:
+            log.exception(
+                "classifier %s failed on one item; it is flagged for a person to read", classifier.name
+            )
+            results.append(UNCLASSIFIABLE)
+    return results
+
+
+# An item the classifier could not read is shown to a person rather than dropped.
+UNCLASSIFIABLE = Classification(
+    labels=("negative_publicity",),
+    scores={label: 0.0 for label in (*LABELS, "offensive")} | {"negative_publicity": 0.5},
+    reasons={"negative_publicity": ("the classifier could not read this item; please look at it",)},
+)

@@ -1,0 +1,188 @@
+"""Opening the database, migrations, transactions and the single-instance lock."""
+
+from __future__ import annotations
+
+import contextlib
+import fcntl
+import hashlib
+import logging
+import os
+from collections.abc import Iterator
+from pathlib import Path
+from typing import IO, Any
+
+from alembic import command
+from alembic.config import Config as AlembicConfig
+from alembic.runtime.migration import MigrationContext
+from alembic.script import ScriptDirectory
+from sqlalchemy import Connection, Engine, create_engine, event, text
+from sqlalchemy.engine import make_url
+from sqlalchemy.exc import ArgumentError, SQLAlchemyError
+from sqlalchemy.orm import Session, sessionmaker
+
+from monitor.errors import AlreadyRunning, StorageError
+
+log = logging.getLogger(__name__)
+MIGRATIONS = Path(__file__).resolve().parent.parent / "migrations"
+
+
+def _alembic_config(connection: Connection | None = None) -> AlembicConfig:
+    cfg = AlembicConfig()
+    cfg.set_main_option("script_location", str(MIGRATIONS))
+    cfg.attributes["connection"] = connection
+    return cfg
+
+
+def _safe_url(url: str) -> str:
+    try:
+        return make_url(url).render_as_string(hide_password=True)
+    except ArgumentError:
+        return "<unparseable database URL>"
+
+
+class Store:
+    """The database: an engine, a session factory, and the daemon's lock."""
+
+    def __init__(self, engine: Engine) -> None:
+        self.engine = engine
+        self.sessions = sessionmaker(engine, expire_on_commit=False)
+        self._lock_file: IO[str] | None = None
+        self._lock_conn: Connection | None = None
+
+    @property
+    def url(self) -> str:
+        return self.engine.url.render_as_string(hide_password=True)
+
+    @contextlib.contextmanager
+    def transaction(self) -> Iterator[Session]:
+        """One unit of work: committed together or rolled back together."""
+        with self.sessions() as session:
+            try:
+                with session.begin():
+                    yield session
+            except SQLAlchemyError as exc:
+                raise StorageError(f"database error on {self.url}: {exc.__class__.__name__}: {exc}") from exc
+
+    def upgrade(self) -> list[str]:
+        """Apply pending migrations; return the revisions applied."""
+        try:
+            with self.engine.begin() as conn:
+                before = MigrationContext.configure(conn).get_current_revision()
+                command.upgrade(_alembic_config(conn), "head")
+                after = MigrationContext.configure(conn).get_current_revision()
+        except SQLAlchemyError as exc:
+            raise StorageError(f"cannot migrate the database {self.url}: {exc}") from exc
+        script = ScriptDirectory.from_config(_alembic_config())
+        if before == after:
+            return []
+        applied = [r.revision for r in script.iterate_revisions(after, before)]
+        return list(reversed(applied))
+
+    def current_revision(self) -> str | None:
+        with self.engine.connect() as conn:
+            return MigrationContext.configure(conn).get_current_revision()
+
+    def acquire_lock(self) -> None:
+        """Hold the single-instance lock for this database until `close()`.
+
+        SQLite: an exclusive flock on `<db>.lock`. PostgreSQL: a session advisory lock.
+        """
+        if self.engine.dialect.name == "sqlite":
+            database = self.engine.url.database
+            if not database or database == ":memory:":
+                return
+            lock_path = Path(database + ".lock")
+            handle = lock_path.open("a+", encoding="utf-8")
+            try:
+                fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            except BlockingIOError:
+                handle.seek(0)
+                holder = handle.read().strip() or "another process"
+                handle.close()
+                raise AlreadyRunning(
+                    f"another monitor daemon ({holder}) is already running on {database}; "
+                    "stop it first (systemctl stop monitor)"
+                ) from None
+            handle.seek(0)
+            handle.truncate()
+            handle.write(f"pid {os.getpid()}\n")
+            handle.flush()
+            self._lock_file = handle
+        else:
+            key = int.from_bytes(hashlib.sha256(b"monitor-daemon").digest()[:8], "big", signed=True)
+            conn = self.engine.connect()
+            got = conn.execute(text("SELECT pg_try_advisory_lock(:k)"), {"k": key}).scalar()
+            conn.commit()
+            if not got:
+                conn.close()
+                raise AlreadyRunning(
+                    f"another monitor daemon is already running on {self.url}; stop it first"
+                )
+            self._lock_conn = conn
+
+    def release_lock(self) -> None:
+        if self._lock_file is not None:
+            fcntl.flock(self._lock_file, fcntl.LOCK_UN)
+            self._lock_file.close()
+            self._lock_file = None
+        if self._lock_conn is not None:
+            with contextlib.suppress(SQLAlchemyError):
+                self._lock_conn.close()
+            self._lock_conn = None
+
+    def close(self) -> None:
+        self.release_lock()
+        self.engine.dispose()
+
+
+def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
+    cursor = dbapi_connection.cursor()
+    cursor.execute("PRAGMA journal_mode=WAL")
+    cursor.execute("PRAGMA foreign_keys=ON")
+    cursor.execute("PRAGMA busy_timeout=10000")
+    cursor.execute("PRAGMA synchronous=NORMAL")
+    cursor.close()
+
+
+def open_store(url: str, *, migrate: bool = True) -> Store:
+    """Open (and by default migrate) the database at `url`; say which and why if it cannot."""
+    safe = _safe_url(url)
+    try:
+        parsed = make_url(url)
+    except ArgumentError:
+        raise StorageError(
+            f"not a database URL: {safe!r} (e.g. sqlite:////var/lib/monitor/monitor.db)"
+        ) from None
+    kwargs: dict[str, Any] = {}
+    if parsed.get_backend_name() == "sqlite":
+        if parsed.database and parsed.database != ":memory:":
+            directory = Path(parsed.database).parent
+            try:
+                directory.mkdir(parents=True, exist_ok=True)
+            except OSError as exc:
+                raise StorageError(
+                    f"cannot create the database directory {directory}: {exc.strerror}"
+                ) from None
+            if not os.access(directory, os.W_OK):
+                raise StorageError(f"cannot open the database {safe}: directory {directory} is not writable")
+    else:
+        kwargs.update(pool_pre_ping=True, pool_recycle=1800)
+    try:
+        engine = create_engine(parsed, **kwargs)
+    except (ArgumentError, ImportError) as exc:
+        hint = " (install the [postgres] extra)" if "psycopg" in str(exc) else ""
+        raise StorageError(f"cannot open the database {safe}: {exc}{hint}") from None
+    if engine.dialect.name == "sqlite":
+        event.listen(engine, "connect", _sqlite_pragmas)
+    store = Store(engine)
+    try:
+        with engine.connect() as conn:
+            conn.execute(text("SELECT 1"))
+    except SQLAlchemyError as exc:
+        engine.dispose()
+        orig = getattr(exc, "orig", None)
+        reason = str(orig) if orig is not None else str(exc)
+        raise StorageError(f"cannot open the database {safe}: {reason.strip()}") from None
+    if migrate:
+        store.upgrade()
+    return store
