@@ -1,0 +1,232 @@
+"""The default classifier: local, fast, explained. No torch, no downloads.
+
+For each text: normalise (evasion-resistant views) -> learned linear scores (offensive,
+hate, complaint; weights shipped in ``classifiers/models/linear.npz``) -> cue tables
+(risk to life, confidentiality, threat, insults, identity attacks, complaints, engagement,
+spam) -> combination rules -> a score in [0, 1] for every label plus ``offensive``, the
+labels at or above their threshold (0.5 unless overridden), reasons and sensitive spans.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Mapping, Sequence
+from importlib import resources
+from typing import Any
+
+from classifiers import confidentiality, risk, rules
+from classifiers.features import LinearModels, prepare
+from classifiers.lexicon import Hit, find, quote
+from classifiers.normalise import Normalised, normalise
+from monitor.errors import ClassifierError
+from monitor.types import LABELS, SCORE_ONLY, Classification, TextInput
+
+log = logging.getLogger(__name__)
+
+__all__ = ["MAX_CHARS", "DefaultClassifier"]
+
+MAX_CHARS = 5000
+TRUNCATED_NOTE = "text truncated for scoring (first 5,000 characters scored)"
+_PRAISE = rules.re.compile(
+    r"(?<![a-z])(?:proud|brilliant|class|amazing|love|loved|lovely|great|best|thank|thanks|"
+    r"fab|fantastic|legend|superstar|gorgeous|beautiful|helped|smashing|saved)(?![a-z])"
+)
+_ORG_TARGET = rules.re.compile(
+    r"(?<![a-z])(?:you|u|ur|your|you lot|yous|staff|counsellors?|therapists?|receptionist|ceo|"
+    r"manager|volunteers|service|hub|rooms|waiting list|sessions?|booking|the page|this page|"
+    r"harbour lane|management|trustees|they|them|their)(?![a-z])|@[\w.]+"
+)
+
+
+class DefaultClassifier:
+    """Rules + linear models over normalised text. Options: ``thresholds={label: t}``."""
+
+    name = "default"
+
+    def __init__(self, thresholds: Mapping[str, float] | None = None, **options: Any) -> None:
+        if options:
+            raise ClassifierError(f"default classifier: unknown options {sorted(options)}")
+        self.thresholds = {label: 0.5 for label in (*LABELS, *SCORE_ONLY)}
+        for label, value in (thresholds or {}).items():
+            if label not in self.thresholds or not 0.0 <= float(value) <= 1.0:
+                raise ClassifierError(f"default classifier: bad threshold {label}={value!r}")
+            self.thresholds[label] = float(value)
+        try:
+            path = resources.files("classifiers").joinpath("models/linear.npz")
+            with resources.as_file(path) as real:
+                self.models = LinearModels.load(str(real))
+        except (OSError, ValueError, KeyError) as exc:
+            raise ClassifierError(f"default classifier: cannot load models: {exc}") from exc
+
+    def classify(self, inputs: Sequence[TextInput]) -> list[Classification]:
+        views: list[Normalised] = []
+        truncated: list[bool] = []
+        for item in inputs:
+            text = _safe_text(item.text)
+            truncated.append(len(text) > MAX_CHARS)
+            views.append(normalise(text[:MAX_CHARS]))
+        learned = self.models.predict([prepare(v.match) for v in views])
+        out: list[Classification] = []
+        for item, view, cut, row in zip(inputs, views, truncated, learned, strict=True):
+            ml = {name: float(row[i]) for i, name in enumerate(self.models.names)}
+            try:
+                out.append(self._one(item, view, cut, ml))
+            except Exception:  # never let one hostile text kill a batch
+                log.exception("default classifier failed on one item; scoring it as empty")
+                out.append(_empty())
+        return out
+
+    def _one(self, item: TextInput, view: Normalised, cut: bool, ml: dict[str, float]) -> Classification:
+        text = view.match
+        scores: dict[str, float] = {}
+        why: dict[str, list[str]] = {label: [] for label in (*LABELS, *SCORE_ONLY)}
+
+        # spam first: it silences contact-detail confidentiality and engagement
+        spam_hits = _distinct(find(rules.SPAM, text))
+        url = rules._URL.search(view.lower) is not None
+        money = rules._MONEY.search(text) is not None
+        spam = min(0.99, 0.3 * len(spam_hits) + (0.2 if url else 0) + (0.1 if money else 0))
+        if len(spam_hits) == 1 and not (url or money):
+            spam = min(spam, 0.3)
+        scores["spam"] = spam
+        why["spam"] = [h.reason() for h in spam_hits[:3]] + (["contains a link"] if url else [])
+
+        r = risk.assess(text)
+        scores["risk_to_life"] = r.score
+        why["risk_to_life"] = list(r.reasons)
+
+        conf = confidentiality.assess(view, author_is_org=item.author_is_org, spam_like=spam >= 0.5)
+        scores["confidentiality_risk"] = conf.score
+        why["confidentiality_risk"] = list(conf.reasons)
+
+        threat_hits = find(rules.THREAT, text)
+        threat = max((h.weight for h in threat_hits), default=0.02)
+        if threat_hits and rules.THREAT_JOKE.search(text) and threat < 0.95:
+            threat *= 0.4
+        scores["threat"] = threat
+        why["threat"] = [h.reason() for h in _distinct(threat_hits)[:3]]
+
+        hate_hits = find(rules.HATE, text)
+        hate_rule = max((h.weight for h in hate_hits), default=0.0)
+        identity = rules.re.search(rules.IDENTITY, text) is not None
+        hate_ml = ml.get("hate", 0.0)
+        hate = max(hate_rule, hate_ml if identity or ml.get("offensive", 0) >= 0.5 else hate_ml * 0.6)
+        scores["hate"] = hate
+        why["hate"] = [h.reason() for h in hate_hits[:2]] or [f"hate-speech model score {hate_ml:.2f}"]
+
+        insults = find(rules.INSULT, text)
+        targeted = rules.TARGET.search(text) is not None
+        praise = _PRAISE.search(text) is not None
+        offensive = ml.get("offensive", 0.0)
+        if insults and targeted:
+            offensive = max(offensive, 0.6)
+        scores["offensive"] = offensive
+        why["offensive"] = [f"offensive-language model score {ml.get('offensive', 0):.2f}"]
+
+        harass = 0.02
+        if insults:
+            harass = max(h.weight for h in insults) + (0.1 if targeted else -0.35)
+            if praise and not targeted:
+                harass *= 0.5
+        if targeted and ml.get("offensive", 0) >= 0.8 and not praise:
+            harass = max(harass, 0.55)
+        if praise and not any(h.weight >= 0.8 for h in insults):
+            harass = min(harass, 0.45)
+        harass = max(harass, threat * 0.95, hate_rule)
+        scores["harassment"] = min(harass, 0.99)
+        why["harassment"] = (
+            [h.reason() for h in _distinct(insults)[:3]]
+            + (["aimed at a person or the organisation"] if targeted and insults else [])
+            + why["threat"][:1]
+            + [h.reason() for h in hate_hits[:1]]
+        ) or [f"offensive-language model score {ml.get('offensive', 0):.2f}, aimed at someone"]
+
+        scores["negative_publicity"], why["negative_publicity"] = _negative_publicity(
+            text, ml.get("complaint", 0.0), r.score, harass, item.author_is_org
+        )
+        scores["engagement"], why["engagement"] = _engagement(
+            text, scores["negative_publicity"], harass, spam, item.author_is_org
+        )
+
+        scores = {k: round(min(1.0, max(0.0, v)), 4) for k, v in scores.items()}
+        flagged = tuple(label for label in LABELS if scores[label] >= self.thresholds[label])
+        reasons = {
+            label: tuple(why[label] or ["combined evidence"]) + ((TRUNCATED_NOTE,) if cut else ())
+            for label in flagged
+        }
+        return Classification(labels=flagged, scores=scores, reasons=reasons, spans=conf.spans)
+
+
+def _negative_publicity(
+    text: str, complaint_ml: float, risk_score: float, harass: float, org: bool
+) -> tuple[float, list[str]]:
+    if org:
+        return 0.02, []
+    hits = find(rules.COMPLAINT, text)
+    at_org = _ORG_TARGET.search(text) is not None
+    score = 0.02
+    if hits:
+        score = max(h.weight for h in hits) * (0.65 + 0.5 * complaint_ml)
+        if len(_distinct(hits)) > 1:
+            score += 0.1
+    elif complaint_ml >= 0.9 and at_org:
+        score = 0.45 + 0.1 * complaint_ml
+    if harass >= 0.5 and complaint_ml >= 0.8 and at_org:
+        score = max(score, 0.55)
+    if rules.PRAISE_COMPLAINT.search(text):
+        score *= 0.3
+    if rules.ELSEWHERE.search(text) and not rules.re.search(r"(?<![a-z])(?:you|your|ur)(?![a-z])", text):
+        score *= 0.4
+    if risk_score >= 0.5:
+        score *= 0.5
+    why = [h.reason() for h in _distinct(hits)[:3]] + [f"complaint model score {complaint_ml:.2f}"]
+    return min(score, 0.99), why
+
+
+def _engagement(text: str, negpub: float, harass: float, spam: float, org: bool) -> tuple[float, list[str]]:
+    if org or spam >= 0.5:
+        return 0.02, []
+    q = find(rules.ENGAGE_QUESTION, text)
+    offer = find(rules.ENGAGE_OFFER, text)
+    praise = find(rules.ENGAGE_PRAISE, text)
+    hits = q + offer + praise
+    if not hits:
+        return 0.02, []
+    score = max(h.weight for h in hits)
+    specific = any(h.weight >= 0.75 for h in q) or offer or praise
+    if negpub >= 0.5 and not specific:
+        score *= 0.5
+    if harass >= 0.5:
+        score *= 0.4
+    return score, [h.reason() for h in _distinct(hits)[:3]]
+
+
+def _distinct(hits: Sequence[Hit]) -> list[Hit]:
+    seen: dict[str, Hit] = {}
+    for h in sorted(hits, key=lambda h: -h.weight):
+        seen.setdefault(h.text, h)
+    return list(seen.values())
+
+
+def _safe_text(text: object) -> str:
+    if not isinstance(text, str):
+        text = "" if text is None else str(text)
+    # lone surrogates and NUL survive normalise(); this only guards against non-str input
+    return text
+
+
+def _empty() -> Classification:
+    scores = {label: 0.0 for label in (*LABELS, *SCORE_ONLY)}
+    return Classification(labels=(), scores=scores, reasons={}, spans=())
+
+
+def describe(c: Classification) -> str:
+    """One line per flagged label, for people (``monitor classify "text"``)."""
+    if not c.labels:
+        return "nothing flagged"
+    return "\n".join(
+        f"{label} ({c.scores[label]:.2f}): " + "; ".join(c.reasons.get(label, ())) for label in c.labels
+    )
+
+
+_ = quote  # re-exported helper for callers formatting reasons

@@ -1,0 +1,67 @@
+"""Weighted cue patterns matched against the normalised ``match`` view of a text.
+
+A :class:`Cue` is a regular expression written in the folded form that
+:func:`classifiers.normalise.normalise` produces (lower case, accents removed, leetspeak
+undone), a weight in [0, 1] and a short description used in the human-readable reason.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+
+__all__ = ["Cue", "Hit", "best", "cues", "find", "quote"]
+
+
+@dataclass(frozen=True)
+class Cue:
+    pattern: re.Pattern[str]
+    weight: float
+    what: str
+
+
+@dataclass(frozen=True)
+class Hit:
+    cue: Cue
+    start: int
+    end: int
+    text: str
+
+    @property
+    def weight(self) -> float:
+        return self.cue.weight
+
+    def reason(self) -> str:
+        return f"{self.cue.what}: {quote(self.text)}"
+
+
+def cues(entries: Iterable[tuple[str, float, str]]) -> tuple[Cue, ...]:
+    """Compile ``(regex, weight, description)`` entries, bounded at word edges."""
+    return tuple(
+        Cue(re.compile(rf"(?<![a-z0-9]){rx}(?![a-z0-9])"), weight, what) for rx, weight, what in entries
+    )
+
+
+def find(table: Sequence[Cue], text: str) -> list[Hit]:
+    hits: list[Hit] = []
+    for cue in table:
+        for m in cue.pattern.finditer(text):
+            hits.append(Hit(cue, m.start(), m.end(), m.group()))
+    return hits
+
+
+def best(hits: Sequence[Hit]) -> float:
+    return max((h.weight for h in hits), default=0.0)
+
+
+def quote(text: str, limit: int = 60) -> str:
+    text = " ".join(text.split())
+    if len(text) > limit:
+        text = text[: limit - 1] + "…"
+    return f'"{text}"'
+
+
+def words(*alternatives: str) -> str:
+    """A non-capturing alternation: ``words("a", "b c")`` -> ``(?:a|b c)``."""
+    return "(?:" + "|".join(alternatives) + ")"

@@ -1,0 +1,221 @@
+"""Risk to life: suicidal ideation (direct and indirect), self-harm, immediate danger and
+safeguarding concerns about children or vulnerable adults, in English, Welsh and Polish.
+
+Not flagged: figurative speech ("this queue is killing me", "to die for") and past recovery
+stories ("therapy saved my life", "two years on from my attempt"). A missed crisis costs more
+than a false alarm, so explicit cues win over the recovery/figurative dampers.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from classifiers.lexicon import Hit, best, cues, find, words
+
+__all__ = ["RiskResult", "assess"]
+
+_ME = words("myself", "my self", "meself", "me")
+_PERSON = words(
+    "child", "kid", "kids", "boy", "girl", "baby", "toddler", "son", "daughter", "grandson",
+    "granddaughter", "niece", "nephew", "little one", "wee one", "teen", "teenager",
+    "gran", "granny", "grandma", "grandad", "nan", "nana", "mum", "dad", "mother", "father",
+    "neighbour", "brother", "sister", "friend", "mate", "flatmate", "partner", "husband",
+    "wife", "he", "she", "they", "him", "her", r"\d+ ?(?:yo|year old|yr old)",
+)  # fmt: skip
+_VULNERABLE = words(
+    "child", "kid", "kids", "boy", "girl", "baby", "toddler", "little one", "wee one",
+    r"(?:my|our|her|his) (?:son|daughter)", "grandson", "granddaughter", "niece", "nephew",
+    "gran", "granny", "grandma", "grandad", "nan", "nana", "elderly", "dementia",
+    "disabled", "learning disability", "vulnerable adult", "care home", "pupil", "student",
+    r"\d+ ?(?:yo|year old|yr old)",
+)  # fmt: skip
+
+# (pattern, weight, description). Weights: 0.9+ explicit, 0.7 strong indirect, 0.5 weaker.
+SUICIDE = cues([
+    (rf"(?:kill|end|top|off) {_ME}", 0.95, "suicidal ideation"),
+    (r"suicid(?:e|al)(?! prevention| awareness| helpline| line| crisis line)", 0.85,
+     "suicide mentioned"),
+    (r"(?:want|wanna|going|gonna|ready|planning|plan) (?:to )?(?:die|end it(?: all)?|end my life)",
+     0.95, "wish to die"),
+    (r"(?:end|take) (?:it all|my (?:own )?life)", 0.95, "suicidal ideation"),
+    (r"(?:don'?t|do not|dont) (?:want|wanna) (?:to )?(?:be here|live|exist|wake up|go on)"
+     r"(?: any ?more)?", 0.9, "does not want to live"),
+    (r"(?:want|wants|wanting|wanna) (?:to )?(?:not exist|disappear for good|stop existing)",
+     0.9, "does not want to exist"),
+    (r"(?:just )?want (?:it|everything) (?:all )?to (?:stop|end)", 0.85, "wants it all to end"),
+    (r"(?:everyone|everybody|they|you all|the world|my family) (?:would|will|'d) be better off"
+     r"(?: without me)?", 0.9, "burden thoughts"),
+    (r"better off (?:dead|without me|gone)", 0.95, "burden thoughts"),
+    (r"no (?:reason|point) (?:to|in) (?:live|living|going on|being here)", 0.9, "hopelessness"),
+    (r"(?:can'?t|cannot|cant) (?:do|take|cope with|go on with) (?:this|it|life) any ?more", 0.85,
+     "cannot go on"),
+    (r"(?:can'?t|cannot|cant) go on", 0.8, "cannot go on"),
+    (r"(?:nobody|no one|noone|no-one) would (?:notice|care|miss me)", 0.85,
+     "nobody would notice"),
+    (r"if i (?:just )?(?:disappeared|was gone|wasn'?t here|died)", 0.8, "thoughts of being gone"),
+    (r"(?:won'?t|will not|wont) (?:be needing|need) (?:any of )?(?:it|them|this|my \w+)", 0.7,
+     "giving things up"),
+    (r"where i'?m going", 0.6, "farewell signal"),
+    (r"giving away (?:all )?(?:my|of my) (?:stuff|things|belongings|possessions)", 0.75,
+     "giving possessions away"),
+    (r"(?:say|saying|said|messaging|texting) (?:goodbye|bye|goodbyes) to (?:everyone|all|you all|"
+     r"all of (?:you|us)|us)", 0.8, "saying goodbye"),
+    (r"writing (?:my|a) (?:letters|goodbye|suicide note|note|last)", 0.85, "farewell letters"),
+    (r"(?:suicide|goodbye) note", 0.9, "farewell note"),
+    (r"note (?:on|saying|that said) .{0,40}(?:i'?m sorry|sorry|goodbye|love you)", 0.8,
+     "farewell note"),
+    (r"if i'?m not (?:online|here|around|on here)[^.!?]{0,30}(?:know why|you'?ll know)", 0.85,
+     "farewell signal"),
+    (r"(?:won'?t|will not) (?:be|make it) (?:here|around)(?: much longer| for long| tomorrow)?",
+     0.75, "farewell signal"),
+    (r"(?:don'?t|do not|dont) think i'?m going to make it", 0.75, "hopelessness"),
+    (r"sorry to (?:everyone|everybody|all) (?:i'?ve|ive|i have) (?:let down|hurt)", 0.85,
+     "farewell apology"),
+    (r"(?:step|stepping|jump|jumping|throw|throwing) (?:myself )?(?:in front of|under) "
+     r"(?:a |the )?(?:next )?(?:train|bus|lorry|car)", 0.95, "suicide method"),
+    (r"(?:just )?(?:get|getting) it (?:all )?over with", 0.7, "suicidal ideation"),
+    (r"(?:on|at|standing on) (?:the )?(?:edge of )?(?:the )?(?:\w+ )?(?:bridge|cliff|roof|ledge)"
+     r"[^.!?]{0,40}(?:talk me|jump|end it|out of it)", 0.95, "immediate danger"),
+    (r"talk me out of (?:it|this)", 0.9, "immediate danger"),
+    (r"(?:saving|saved|stockpiling|hoarding|collecting) (?:up )?(?:my |all my )?"
+     r"(?:tablets|pills|meds|medication|paracetamol)", 0.95, "stockpiling medication"),
+    (r"(?:take|took|taking|swallow|swallowed) (?:all|a load of|the whole) (?:my |of my )?"
+     r"(?:tablets|pills|meds|packet)", 0.95, "overdose"),
+    (r"(?:overdose|overdosed|od'?d)(?! awareness)", 0.7, "overdose"),
+    (r"(?:rope|noose|hang (?:myself|himself|herself))", 0.8, "suicide method"),
+    (r"(?:got|has|had|with) (?:the |a |his |her )?(?:shotgun|gun|rifle|knife|blade|rope)"
+     r" (?:out|on the|in (?:his|her) hand|to (?:his|her) head)", 0.9, "means at hand"),
+])  # fmt: skip
+
+SELF_HARM = cues([
+    (r"self[- ]?harm(?:ing|ed)?", 0.8, "self-harm"),
+    (rf"(?:cut|cutting|burn|burning|hurt|hurting|harm|harming|starve|starving) {_ME}",
+     0.9, "self-harm"),
+    (r"(?:started|back to|went back to|relapsed|still|night of|nights? in a row|again) "
+     r"(?:\w+ ){0,3}(?:cutting|burning myself|self harming)", 0.95, "current self-harm"),
+    (r"(?:cutting|burning) again", 0.95, "current self-harm"),
+    (r"(?:third|second|another|every) night in a row (?:of )?cutting", 0.95, "current self-harm"),
+])  # fmt: skip
+
+THIRD_PARTY_DANGER = cues([
+    (rf"{_PERSON}[^.!?]{{0,60}}(?:hasn'?t|has not|haven'?t) (?:come out|left|eaten|answered)"
+     r"[^.!?]{0,30}(?:days|since)", 0.75, "person not seen for days"),
+    (r"(?:switched|turned) (?:her|his|their) (?:location|phone) off", 0.8, "person unreachable"),
+    (r"(?:not|isn'?t|is not) answering (?:the door|(?:her|his) phone)", 0.6, "person unreachable"),
+    (r"(?:missing|gone missing) (?:since|for) ", 0.6, "missing person"),
+    (r"(?:are|is) (?:you|u|he|she|they) (?:ok|okay|safe)\s*\?", 0.6, "concern for someone's safety"),
+    (r"(?:check on|checking on|get help for) (?:him|her|them|my \w+)", 0.55, "asks for a check"),
+    (r"(?:posted|posting|saying|said) (?:some )?(?:really |very )?(?:dark|worrying|scary) "
+     r"(?:stuff|things|posts)", 0.6, "worrying posts"),
+    (r"(?:list|notes?) of ways to (?:do it|die|kill)", 0.95, "suicide planning"),
+    (r"(?:wants|want|keeps saying she wants|keeps saying he wants) to (?:'|\")?not exist", 0.9,
+     "does not want to exist"),
+])  # fmt: skip
+
+SAFEGUARDING = cues([
+    (rf"{_VULNERABLE}[^.!?]{{0,80}}(?:left (?:on (?:his|her|their) own|alone|home alone)|"
+     r"on (?:his|her|their) own (?:for|two|three|\d)|screaming for)", 0.9, "child left alone"),
+    (rf"(?:left|leaving) (?:a |the |my |her |his )?{_VULNERABLE} (?:on (?:his|her|their) own|alone)",
+     0.85, "child left alone"),
+    (rf"{_VULNERABLE}[^.!?]{{0,120}}(?:bruises|bruising|marks on|burns on|being hit|hits (?:him|her)|"
+     r"beat(?:s|en|ing)? (?:him|her)|abus(?:e|ed|ing)|neglect(?:ed)?|starv(?:ed|ing)|locked in)",
+     0.85, "possible abuse or neglect"),
+    (r"(?:bruises|bruising|marks) (?:on (?:her|his) (?:arms|legs|face|body))[^.!?]{0,60}"
+     r"(?:explain|no one|nobody|won'?t say)", 0.85, "unexplained injuries"),
+    (r"(?:carer|care worker|partner|boyfriend|stepdad)[^.!?]{0,50}(?:using (?:her|his) (?:bank )?card|"
+     r"taking (?:her|his) money|hits? (?:her|him)|hurting (?:her|him))", 0.85,
+     "possible abuse of a vulnerable adult"),
+    (r"(?:grooming|groomed|touching (?:him|her|kids|children) inappropriately)", 0.9,
+     "possible sexual abuse"),
+    (r"(?:he|she|they|my (?:partner|husband|wife|boyfriend|girlfriend|ex)) "
+     r"(?:hits|beats|chokes|strangles|threatens to kill) (?:me|us|the kids)", 0.9,
+     "domestic abuse"),
+    (r"(?:not|don'?t feel) safe at home", 0.8, "unsafe at home"),
+])  # fmt: skip
+
+# Welsh (Cymraeg) and Polish, written in folded form (accents removed: "ż" -> "z").
+WELSH = cues([
+    (r"(?:lladd|ladd) fy hun", 0.95, "Welsh: kill myself"),
+    (r"(?:eisiau|isio|moyn) marw", 0.95, "Welsh: want to die"),
+    (r"(?:ddim|dim) (?:eisiau|isio|moyn) byw", 0.95, "Welsh: don't want to live"),
+    (r"hunanladdiad", 0.85, "Welsh: suicide"),
+    (r"(?:niweidio|anafu|torri) fy hun", 0.9, "Welsh: self-harm"),
+    (r"hunan[- ]?niweidio", 0.85, "Welsh: self-harm"),
+    (r"methu (?:mynd ymlaen|cario mlaen|ymdopi)", 0.8, "Welsh: cannot go on"),
+    (r"(?:gwell|well) (?:eu byd|fyddai pawb) hebdda i", 0.9, "Welsh: better off without me"),
+    (r"(?:cam-?drin|camdriniaeth)", 0.8, "Welsh: abuse"),
+    (r"(?:plentyn|babi)[^.!?]{0,60}(?:ar ei ben ei hun|ar ei phen ei hun|cleisiau)", 0.85,
+     "Welsh: child left alone or injured"),
+])  # fmt: skip
+
+POLISH = cues([
+    (r"(?:zabije|zabic|zabijam) sie", 0.95, "Polish: kill myself"),
+    (r"(?:chce|chcialbym|chcialabym) umrzec", 0.95, "Polish: want to die"),
+    (r"nie chce (?:juz )?zyc", 0.95, "Polish: don't want to live"),
+    (r"samobojstw\w*|samobojcz\w*", 0.85, "Polish: suicide"),
+    (r"(?:tne|cielam|ciac) sie|okaleczam sie|samookalecz\w*", 0.9, "Polish: self-harm"),
+    (r"nie dam (?:juz )?rady(?: dluzej| zyc)?", 0.7, "Polish: cannot go on"),
+    (r"(?:wszystkim|wszyscy) (?:bedzie|beda|byloby) lepiej beze mnie", 0.9,
+     "Polish: better off without me"),
+    (r"zegnajcie|to (?:moje )?pozegnanie", 0.8, "Polish: farewell"),
+    (r"przemoc\w*|molest\w*", 0.8, "Polish: violence or abuse"),
+    (r"(?:bije|bil|uderza) (?:mnie|dziecko|dzieci|corke|syna|ja|go)", 0.9,
+     "Polish: someone is being beaten"),
+    (r"dziecko[^.!?]{0,60}(?:samo|siniaki|bite)", 0.85, "Polish: child alone or injured"),
+])  # fmt: skip
+
+# Dampers: figurative use and recovery / past-tense framing.
+FIGURATIVE = cues([
+    (r"(?:is|are|was|it'?s|its) (?:\w+ )?killing me", 1.0, "figurative"),
+    (r"(?:death of me|to die for|i'?m dead|im dead|dead on my feet|dying (?:of|for|to)|"
+     r"lose the will to live|want to jump off the \w+ (?:for|at)|die of (?:embarrassment|shame)|"
+     r"kill (?:for|it)|killed it|killing it|dead good)", 1.0, "figurative"),
+])  # fmt: skip
+RECOVERY = cues([
+    (r"(?:saved|changed) my life", 1.0, "recovery"),
+    (r"(?:years?|months?) (?:ago|back|since)|last (?:year|spring|summer|march|april|may)|"
+     r"used to|back then|at the time|(?:in|on the road to) recovery|recovered|clean for|"
+     r"sober for|\d+ (?:days|years|months) (?:sober|clean|free)|didn'?t think i'?d see|"
+     r"it (?:does )?get(?:s)? (?:better|lighter|easier)|still here|glad i'?m (?:still )?here|"
+     r"now i'?m|these days", 1.0, "recovery"),
+    (r"(?:after|since|from) (?:my |an )?(?:attempt|overdose|a&e)", 1.0, "recovery"),
+])  # fmt: skip
+_JOKE = cues([(r"😂|🤣|😆|lol|lmao|haha\w*|😅|💀|⚽|🙄", 1.0, "joking tone")])
+
+ALL_RISK = SUICIDE + SELF_HARM + THIRD_PARTY_DANGER + SAFEGUARDING + WELSH + POLISH
+
+
+@dataclass(frozen=True)
+class RiskResult:
+    score: float
+    hits: tuple[Hit, ...]
+
+    @property
+    def reasons(self) -> tuple[str, ...]:
+        seen: dict[str, None] = {}
+        for hit in sorted(self.hits, key=lambda h: -h.weight):
+            seen.setdefault(hit.reason(), None)
+        return tuple(seen)[:4]
+
+
+def assess(match_text: str) -> RiskResult:
+    """Score risk to life in the ``match`` view of a text (0 when nothing is found)."""
+    hits = find(ALL_RISK, match_text)
+    if not hits:
+        return RiskResult(0.02, ())
+    fig = find(FIGURATIVE, match_text)
+    if fig:
+        # a cue that overlaps a figurative phrase does not count
+        hits = [h for h in hits if not any(f.start <= h.start < f.end for f in fig)]
+        if not hits:
+            return RiskResult(0.05, ())
+    score = best(hits)
+    if len(hits) > 1:
+        score = min(0.99, score + 0.05)
+    recovery = bool(find(RECOVERY, match_text))
+    joking = bool(find(_JOKE, match_text))
+    if recovery and score < 0.97:
+        score *= 0.45  # "after my attempt last year, running my first 10k" is not a crisis
+    if joking and score < 0.9:
+        score *= 0.6
+    return RiskResult(round(score, 4), tuple(hits))

@@ -1,0 +1,200 @@
+"""Cue tables for threat, harassment, hate, complaints, engagement and spam.
+
+All patterns are written for the normalised ``match`` view (see ``normalise.py``). The
+default classifier combines these cues with the learned scores; this module only finds
+and weighs evidence.
+"""
+
+from __future__ import annotations
+
+import re
+
+from classifiers.lexicon import cues, words
+
+_YOU = words("you", "u", "ya", "yous", "youse", "her", "him", "them", "she", "he", "they",
+             "your counsellor", "your staff", "the lot of (?:you|yous|them)")  # fmt: skip
+
+THREAT = cues([
+    (r"i know where (?:you|u|she|he|they|your \w+|her|his)[^.!?]{0,20}(?:live|lives|work|works|"
+     r"stay|stays|park|parks)", 0.95, "threat cue"),
+    (r"(?:i'?ve|ive|i have) got (?:her|his|your|their) (?:home )?address", 0.9, "threat cue"),
+    (r"(?:post|stick|share|put|publish|leak)(?:ing)? [^.!?]{0,30}(?:home )?address", 0.9,
+     "doxxing threat"),
+    (r"(?:what time|when) (?:she|he|they) (?:locks? up|finish(?:es)?|leaves?|gets? home)", 0.85,
+     "stalking detail"),
+    (r"(?:which|what) (?:car|one)'?s (?:hers|his)|(?:her|his) (?:car|reg)\b", 0.6,
+     "stalking detail"),
+    (r"(?:watch|mind) (?:your|her|his|their) back", 0.9, "threat cue"),
+    (r"(?:getting|get|pay|paying) (?:her|him|you|them) a (?:little )?visit", 0.85, "threat cue"),
+    (r"a visit (?:she|he|you|they) won'?t forget", 0.95, "threat cue"),
+    (r"(?:see|you'?ll see) what happens", 0.7, "threat cue"),
+    (r"(?:you'?ve|youve|you have|you've) been warned|dont test me|don'?t test me|last warning",
+     0.75, "threat cue"),
+    (r"(?:wait|waiting) (?:outside|for (?:her|him|you))[^.!?]{0,40}(?:till|until|finishes|face to face)",
+     0.85, "confrontation threat"),
+    (r"(?:face to face|in person)[^.!?]{0,30}(?:then|next time)", 0.5, "confrontation threat"),
+    (r"when i (?:catch|find|see) (?:you|u|her|him|them)", 0.8, "threat cue"),
+    (rf"(?:i'?ll|ill|i will|i'?m going to|im gonna|i'?m gonna|gonna) (?:kill|hurt|stab|batter|smash|"
+     rf"slap|punch|deck|knock|sort|deal with|get|find|end|burn|shoot|bottle|glass) {_YOU}", 0.95,
+     "threat of violence"),
+    (r"(?:needs|deserves|wants|could do with|asking for) a (?:good )?(?:slap|kicking|beating|"
+     r"punch|smack|hiding)", 0.85, "threat of violence"),
+    (r"(?:i'?ll|ill|i will)[^.!?]{0,20}(?:be the one to give it|give (?:her|him|you) (?:a|one))",
+     0.85, "threat of violence"),
+    (r"(?:someone|somebody|people) (?:should|needs to|ought to) (?:torch|burn|bomb|shoot|stab|"
+     r"kill|hurt|smash|batter|attack)", 0.95, "incitement to violence"),
+    (r"(?:torch|burn down|burn|bomb|petrol bomb|smash up|firebomb) (?:that|the|your|this) "
+     r"(?:place|hub|building|office|rooms|windows)", 0.9, "threat to property"),
+    (r"(?:with a|a) (?:brick|bat|knife|hammer|petrol)[^.!?]{0,30}(?:window|door|car|you|them|"
+     r"her|him)", 0.9, "threat to property"),
+    (r"(?:hope|wish) (?:you|u|she|he|they) (?:die|dies|get hurt|gets hurt|rot|burn)", 0.85,
+     "wishes harm"),
+    (r"(?:kill|shoot|stab|hang) (?:the lot of )?(?:you|u|yous|them all|her|him)(?! know)", 0.8,
+     "violent language"),
+    # Welsh / Polish
+    (r"(?:dw i'?n|dwi'?n|rwy'?n) gwybod (?:lle|ble) (?:ti'?n|wyt ti'?n|rwyt ti'?n) byw", 0.95,
+     "Welsh threat cue"),
+    (r"(?:lladd|ladd) (?:di|ti|chi)", 0.9, "Welsh threat of violence"),
+    (r"wiem gdzie (?:mieszkasz|mieszka|pracujesz)", 0.95, "Polish threat cue"),
+    (r"(?:zabije|zajebie|dopadne) (?:cie|was|ja|go)", 0.95, "Polish threat of violence"),
+    (r"pozalujesz", 0.7, "Polish threat cue"),
+])  # fmt: skip
+
+THREAT_JOKE = re.compile(
+    r"😂|🤣|lol|lmao|haha|recipe|baked|bake|cake|biscuit|lemon drizzle|cinnamon|😅|😜|jk\b"
+)
+
+INSULT = cues([
+    (words("idiot", "idiots", "moron", "morons", "thick", "stupid", "dumb", "bitch", "bitches",
+           "cow", "witch", "slag", "slut", "whore", "cunt", "cunts", "twat", "twats", "prick",
+           "dickhead", "wanker", "wankers", "bastard", "bastards", "scum", "scumbag", "scumbags",
+           "clown", "clowns", "🤡", "loser", "losers", "pathetic", "snowflake", "snowflakes",
+           "freak", "freaks", "nutter", "nutters", "psycho", "parasite", "parasites", "grifter",
+           "grifters", "scrounger", "scroungers", "leech", "leeches", "waste of (?:oxygen|space)",
+           "attention seeker", "useless", "incompetent", "disgusting (?:woman|man|people)",
+           "fraud", "liar", "mugs", "muppets?", "cretin", "imbecile", "pig", "fat", "ugly",
+           "patronising", "spineless", "coward", "vile", "retard\\w*", "mong", "spastic",
+           "care in the community", "shut (?:it|up|ur mouth|your mouth)", "nobody asked",
+           "sob story", "go cry", "make me sick", "makes me sick", "get a job",
+           "looked about twelve", "little girl", "dinosaur"),
+     0.7, "insult"),
+    (r"(?:you|u|ur|you're|youre|your) (?:\w+ ){0,3}(?:idiot|moron|joke|disgrace|embarrassment|"
+     r"clown|liar|fraud)", 0.85, "insult aimed at someone"),
+    (r"the state of (?:ur|your|you|her|him|them)", 0.6, "mockery"),
+    # Polish / Welsh abuse
+    (words("spierdalaj", "wypierdalaj", "chuj\\w*", "debil\\w*", "idiota", "suka", "szmata",
+           "pizda", "kurwa", "twp", "twpsyn", "ffwcin", "cachu"), 0.6, "insult (Polish/Welsh)"),
+])  # fmt: skip
+
+TARGET = re.compile(
+    r"(?<![a-z])(?:you|u|ur|your|yours|you're|youre|yous|youse|ya|she|her|he|him|his|they|"
+    r"them|staff|counsellor|counsellors|therapist|therapists|receptionist|ceo|manager|"
+    r"volunteers?|whoever runs|the lot of|lot of (?:you|yous|them)|this page|this place|"
+    r"people who|anyone who|the blonde one|woman|man|girl|lady|lassie)(?![a-z])|@[\w.]+"
+)
+
+IDENTITY = words(
+    "trans", "tranny", "trannies", "gay", "gays", "lesbian", "lesbians", "queer", "lgbt\\w*",
+    "pride", "rainbow", "woke", "muslim", "muslims", "islam", "jew", "jews", "jewish",
+    "immigrant", "immigrants", "migrant", "migrants", "refugee", "refugees", "asylum seekers?",
+    "foreigner", "foreigners", "black", "blacks", "asian", "asians", "paki", "pakis", "polish",
+    "poles", "romanian", "gypsy", "gypsies", "pikey", "women", "feminist", "feminists",
+    "disabled", "autistic", "nigger", "niggers", "wog", "wogs",
+)  # fmt: skip
+HATE = cues([
+    (rf"{IDENTITY}[^.!?]{{0,60}}(?:freaks?|nutters?|disgusting|vermin|scum|filth|🤮|send them "
+     r"(?:home|back)|go home|get out|keep (?:them|those)[^.!?]{0,20}away|ban them|not welcome|"
+     r"sick|perverts?|groomers?|can barely speak english|invasion|should be (?:shot|hanged))",
+     0.9, "identity-based attack"),
+    (rf"(?:freaks?|perverts?|groomers?|scum|vermin|filth)[^.!?]{{0,40}}{IDENTITY}", 0.85,
+     "identity-based attack"),
+    (r"(?:send|ship|deport) (?:them|em|the lot) (?:all )?(?:home|back)", 0.85,
+     "identity-based attack"),
+    (r"full of (?:foreigners|immigrants|migrants|muslims)", 0.85, "identity-based attack"),
+    (r"(?:woke|trans|gay) (?:freaks?|nutters?|agenda|ideology)", 0.85, "identity-based attack"),
+    (words("nigger", "niggers", "paki", "pakis", "tranny", "trannies", "wog", "wogs",
+           "faggot", "faggots", "dyke", "kike", "chink", "spic", "raghead", "towelhead"),
+     0.95, "slur"),
+])  # fmt: skip
+
+COMPLAINT = cues([
+    (words("waiting list", "waitlist", "on the list", "still waiting", "waited \\d+ (?:weeks|months)",
+           "no reply", "no response", "nobody (?:called|rang|got back|replied)", "never (?:called|rang"
+           "|replied)", "hasn'?t answered", "not answered", "no call", "no apology",
+           "cancelled on me", "charged me", "invoice", "late cancellation fee", "refund",
+           "rude", "unprofessional", "disgrace", "disgraceful", "shambles", "appalling",
+           "boycott", "complaint", "complain", "misconduct", "data breach", "data protection",
+           "bullying", "exploitation", "exploit\\w*", "fake reviews?", "fakereviews", "fraud",
+           "lottery money", "never actually ran", "wouldn'?t recommend", "would not recommend",
+           "don'?t waste your (?:money|time)", "stay (?:well )?clear", "avoid", "1 star",
+           "one star", "★☆☆☆☆", "not good enough", "gone (?:right )?downhill",
+           "tells you everything", "what(?:'s| is| exactly is) the point", "make it make sense",
+           "reached capacity", "discharges?", "deleted (?:it|my)", "accountability",
+           "transparency", "free my foot", "not ok", "people get hurt", "broken since",
+           "gossiping", "the point of you", "lines (?:her|his|their) pockets", "cash cow",
+           "private practice", "think hard before", "trustees look the other way",
+           "glancing at her phone", "a total inconvenience", "how is anyone", "some of us work",
+           "just discharges", "is this true", "press office", "a complaint from"),
+     0.7, "complaint cue"),
+    (r"(?:[1-2]|one|two) ?(?:/ ?5|stars?)", 0.6, "low rating"),
+])  # fmt: skip
+ELSEWHERE = re.compile(
+    r"(?<![a-z])(?:nhs|westminster|government|tories|labour|council|gp surgery|camhs|"
+    r"the ?(?:bbc|drama|show|film|telly)|argyle|defending|ref)(?![a-z])"
+)
+PRAISE_COMPLAINT = re.compile(
+    r"only complaint[^.!?]{0,40}(?:too (?:soon|short)|ended)|terrible news[^.!?]{0,40}"
+    r"(?:cry|appreciation)|thank god for|in the best way"
+)
+
+ENGAGE_QUESTION = cues([
+    (r"(?:how|where|when|what time|who) (?:do|can|should|would) (?:i|we|you|they|my|a|schools?)"
+     r"(?: \w+){0,3}", 0.75, "question for the organisation"),
+    (r"(?:is|are|do|does|can|could|would|will) (?:there|you|the|it|your|babies|kids|children|"
+     r"a|i|we|carers?|schools?|anyone)[^?]{0,80}\?", 0.7, "question for the organisation"),
+    (r"(?:any chance|is there any way|possible to|able to)[^?]{0,80}\?", 0.75, "request"),
+    (words("how (?:do|can) i book", "self refer", "self-refer", "sliding scale", "how much",
+           "costs?", "prices?", "opening hours", "what time does", "step-?free", "wheelchair",
+           "accessible", "evening (?:version|group|session)", "who (?:handles|do i (?:ask|tell|"
+           "speak to|contact))", "who'?s best to speak to", "who do i even tell",
+           "what do i do", "can someone (?:please )?(?:help|ring|call|check)", "please help",
+           "can someone help", "get in touch", "dms? open", "email'?s in my bio", "swap counsellors?"),
+     0.8, "question or request for the organisation"),
+])  # fmt: skip
+ENGAGE_OFFER = cues([
+    (words("volunteer\\w*", "partnership\\w*", "sponsor\\w*", "fundrais\\w*", "donat\\w+",
+           "fund (?:a few|some|free) places", "csr", "collaborat\\w+", "reporter", "journalist",
+           "press enquiry", "radio", "podcast (?:guest|interview)", "piece on", "would love \\d+ mins",
+           "speak to someone", "run (?:a|an|the) (?:workshop|talk|stall)", "the \\w+ 10k",
+           "marathon for", "half marathon for", "charity gig", "fundraiser gig"),
+     0.75, "offer or enquiry"),
+])  # fmt: skip
+ENGAGE_PRAISE = cues([
+    (r"(?:thank you|thanks|thank u|ta|cheers)[^.!?]{0,25}(?:so much|for (?:the|all|everything|"
+     r"your)|to (?:the|all|everyone))", 0.75, "thanks that invites a reply"),
+    (r"(?:can'?t|cannot) thank [^.!?]{0,30}enough|shout ?out (?:to )?[a-z]+|five stars|5 stars|"
+     r"⭐⭐⭐⭐⭐|great team|highly recommend|would recommend|kindest|lifesaver", 0.75,
+     "praise that invites a thank-you"),
+])  # fmt: skip
+
+SPAM = cues([
+    (words("crypto", "bitcoin", "btc", "forex", "trading signals?", "invest\\w* (?:with|in)",
+           "made £?\\$?[\\d,]+ in (?:one|a|\\d+) (?:week|day)s?", "10x your", "passive income",
+           "whatsapp (?:only|me|her|him|\\+)", "message (?:her|him) on whatsapp",
+           "followers", "likes and followers", "grow your (?:page|account)", "dm (?:us|me|@)",
+           "link in (?:my )?bio", "check (?:out )?my page", "hot singles", "lonely tonight",
+           "singles near", "ambassador", "collab\\??", "giveaway", "giving away £", "vouchers?",
+           "claim (?:yours|now|before|your)", "selected (?:for|to receive)", "congratulations",
+           "verify (?:your|my) (?:details|account|identity)", "kindly", "dear (?:user|customer)",
+           "flagged for unusual activity", "avoid cancellation", "admin fee", "fast-?track",
+           "official (?:fast-?track|support) team", "no prescription", "diazepam", "xanax",
+           "zopiclone", "tramadol", "next day delivery", "discreet", "50% off", "today only",
+           "limited spots", "cash app", "sugar daddy", "onlyfans", "she'?s legit", "he'?s legit",
+           "legit 🙏"),
+     0.6, "spam cue"),
+])  # fmt: skip
+_URL = re.compile(
+    r"https?://\S+|www\.\S+|\b[\w-]+(?:\.[\w-]+)*\.(?:com|net|org|info|xyz|co\.uk|"
+    r"io|ly|biz|top|click)(?:/\S*)?"
+)
+_MONEY = re.compile(r"£\s?\d|\$\s?\d|\d+k (?:real )?followers|\d+ ?%")
