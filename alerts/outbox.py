@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import base64
 import hashlib
 import logging
 from datetime import datetime
@@ -10,6 +11,7 @@ from email.utils import format_datetime
 from pathlib import Path
 
 from sqlalchemy import select
+from sqlalchemy.orm import Session
 
 from monitor.config import Config
 from monitor.store import Store
@@ -56,3 +58,41 @@ def deliver_due(store: Store, config: Config, now: datetime) -> int:
             alert.state, alert.sent_at, alert.message_id = "sent", now, msg["Message-ID"]
             sent += 1
     return sent
+
+
+def enqueue_message(
+    session: Session,
+    *,
+    kind: str,
+    key: str,
+    severity: str,
+    category: str,
+    message: EmailMessage,
+    now: datetime,
+) -> None:
+    """Queue a prebuilt email (e.g. the digest) for the same sender; a repeated `key` is ignored.
+
+    Runs in the caller's transaction. The message's own To/Cc are its recipients (default:
+    the alert recipients); a missing Message-ID or From is filled in when it is sent.
+    """
+    from monitor.store import alerts as store_alerts
+
+    if store_alerts.exists(session, key):
+        return
+    store_alerts.add_alert(
+        session,
+        AlertRow(
+            key=key,
+            kind=kind,
+            severity=severity,
+            category=category,
+            account=None,
+            thread_key=None,
+            state="pending",
+            created_at=now,
+            due_at=now,
+            attempts=0,
+            escalations=0,
+            payload={"eml_b64": base64.b64encode(bytes(message)).decode("ascii")},
+        ),
+    )

@@ -1,0 +1,265 @@
+"""Alerts, their items and their audit trail: every alert query lives here.
+
+The outbox is the `alerts` table. A row is written in the same transaction as the
+findings that caused it (`add_alert`), claimed by the sender one at a time
+(`claim`), then marked sent, retried or failed. Acknowledging and resolving add a
+row to `alert_events` (who, when, note).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import and_, or_, select, update
+from sqlalchemy.orm import Session
+
+from monitor.store.schema import AlertEventRow, AlertItemRow, AlertRow, FindingRow, ItemRow
+
+OPEN_STATES = ("pending", "sent")  # not yet acknowledged, resolved or failed
+SEVERITY_ORDER = {"urgent": 0, "high": 1, "low": 2}
+
+
+@dataclass(frozen=True)
+class AlertItem:
+    """One item an alert covers, with its findings, as the email needs it."""
+
+    item: ItemRow
+    findings: tuple[FindingRow, ...]
+
+
+# ------------------------------------------------------------------ writing (routing, notices)
+
+
+def add_alert(session: Session, row: AlertRow, item_ids: Sequence[int] = ()) -> AlertRow:
+    session.add(row)
+    session.flush()
+    for item_id in item_ids:
+        session.add(AlertItemRow(alert_id=row.id, item_id=item_id))
+    add_event(session, row.id, row.created_at, "monitor", "queued", None)
+    return row
+
+
+def attach_item(session: Session, alert: AlertRow, item_id: int) -> None:
+    session.add(AlertItemRow(alert_id=alert.id, item_id=item_id))
+
+
+def exists(session: Session, key: str) -> bool:
+    return session.scalar(select(AlertRow.id).where(AlertRow.key == key)) is not None
+
+
+def alert_of_item(session: Session, item_id: int) -> int | None:
+    return session.scalar(select(AlertItemRow.alert_id).where(AlertItemRow.item_id == item_id))
+
+
+def pending_for_thread(session: Session, thread_key: str) -> AlertRow | None:
+    """The unsent alert still gathering items for this thread, if any."""
+    return session.scalars(
+        select(AlertRow)
+        .where(
+            AlertRow.kind == "alert",
+            AlertRow.thread_key == thread_key,
+            AlertRow.state == "pending",
+            AlertRow.sent_at.is_(None),
+        )
+        .order_by(AlertRow.id.desc())
+        .limit(1)
+    ).first()
+
+
+def thread_alerts_before(session: Session, thread_key: str, alert_id: int) -> list[AlertRow]:
+    """Earlier alerts on the same thread, oldest first (for In-Reply-To/References)."""
+    return list(
+        session.scalars(
+            select(AlertRow)
+            .where(AlertRow.kind == "alert", AlertRow.thread_key == thread_key, AlertRow.id < alert_id)
+            .order_by(AlertRow.id)
+        )
+    )
+
+
+def add_event(
+    session: Session, alert_id: int, at: datetime, actor: str, action: str, note: str | None
+) -> None:
+    session.add(AlertEventRow(alert_id=alert_id, at=at, actor=actor, action=action, note=note))
+
+
+# ------------------------------------------------------------------ the sender
+
+
+def due_ids(session: Session, now: datetime, limit: int = 200) -> list[int]:
+    """Alerts to send now: urgent first, then oldest first."""
+    rows = session.execute(
+        select(AlertRow.id, AlertRow.severity)
+        .where(
+            AlertRow.state == "pending",
+            AlertRow.due_at <= now,
+            or_(AlertRow.next_attempt_at.is_(None), AlertRow.next_attempt_at <= now),
+        )
+        .order_by(AlertRow.id)
+        .limit(limit)
+    ).all()
+    return [r.id for r in sorted(rows, key=lambda r: (SEVERITY_ORDER.get(r.severity, 3), r.id))]
+
+
+def claim(session: Session, alert_id: int, now: datetime, retry_at: datetime) -> AlertRow | None:
+    """Count an attempt before sending, so a sender killed mid-send retries later.
+
+    Conditional on the row still being due: two senders never both claim one attempt.
+    """
+    row = session.get(AlertRow, alert_id)
+    if row is None or row.state != "pending":
+        return None
+    result = session.execute(
+        update(AlertRow)
+        .where(
+            AlertRow.id == alert_id,
+            AlertRow.state == "pending",
+            AlertRow.attempts == row.attempts,
+        )
+        .values(attempts=row.attempts + 1, next_attempt_at=retry_at)
+        .execution_options(synchronize_session=False)
+    )
+    if int(getattr(result, "rowcount", 0) or 0) != 1:
+        return None
+    session.refresh(row)
+    return row
+
+
+def items_of(session: Session, alert_id: int) -> list[AlertItem]:
+    items = list(
+        session.scalars(
+            select(ItemRow)
+            .join(AlertItemRow, AlertItemRow.item_id == ItemRow.id)
+            .where(AlertItemRow.alert_id == alert_id)
+            .order_by(ItemRow.created_at, ItemRow.id)
+        )
+    )
+    findings: dict[int, list[FindingRow]] = {}
+    if items:
+        for f in session.scalars(
+            select(FindingRow).where(FindingRow.item_id.in_([i.id for i in items])).order_by(FindingRow.id)
+        ):
+            findings.setdefault(f.item_id, []).append(f)
+    return [AlertItem(i, tuple(findings.get(i.id, ()))) for i in items]
+
+
+def mark_sent(
+    session: Session, alert_id: int, now: datetime, message_id: str, in_reply_to: str | None
+) -> None:
+    row = session.get(AlertRow, alert_id)
+    if row is None:
+        return
+    row.state, row.sent_at, row.message_id, row.in_reply_to = "sent", now, message_id, in_reply_to
+    row.next_attempt_at, row.last_error = None, None
+    add_event(session, alert_id, now, "monitor", "sent", f"{message_id} (attempt {row.attempts})")
+
+
+def mark_retry(session: Session, alert_id: int, now: datetime, error: str, retry_at: datetime) -> None:
+    row = session.get(AlertRow, alert_id)
+    if row is None:
+        return
+    row.last_error, row.next_attempt_at = error[:2000], retry_at
+    add_event(session, alert_id, now, "monitor", "retry", error[:500])
+
+
+def mark_failed(session: Session, alert_id: int, now: datetime, error: str) -> AlertRow | None:
+    row = session.get(AlertRow, alert_id)
+    if row is None:
+        return None
+    row.state, row.last_error, row.next_attempt_at = "failed", error[:2000], None
+    add_event(session, alert_id, now, "monitor", "failed", error[:500])
+    return row
+
+
+# ------------------------------------------------------------------ escalation
+
+
+def escalation_candidates(session: Session, sent_before: datetime) -> list[AlertRow]:
+    """Urgent alerts sent, not acknowledged, whose last send is older than `sent_before`."""
+    return list(
+        session.scalars(
+            select(AlertRow)
+            .where(
+                AlertRow.kind == "alert",
+                AlertRow.severity == "urgent",
+                AlertRow.state == "sent",
+                AlertRow.acked_at.is_(None),
+                or_(
+                    and_(AlertRow.last_escalated_at.is_(None), AlertRow.sent_at <= sent_before),
+                    AlertRow.last_escalated_at <= sent_before,
+                ),
+            )
+            .order_by(AlertRow.id)
+        )
+    )
+
+
+def requeue_escalation(session: Session, row: AlertRow, now: datetime) -> None:
+    row.escalations += 1
+    row.last_escalated_at = now
+    row.state, row.due_at, row.next_attempt_at, row.attempts = "pending", now, None, 0
+    add_event(session, row.id, now, "monitor", "escalated", f"re-send #{row.escalations}")
+
+
+# ------------------------------------------------------------------ people: list, ack, resolve
+
+
+def get(session: Session, alert_id: int) -> AlertRow | None:
+    return session.get(AlertRow, alert_id)
+
+
+def listing(
+    session: Session, *, states: Sequence[str] = (), kinds: Sequence[str] = ("alert",), limit: int = 50
+) -> list[AlertRow]:
+    query = select(AlertRow).order_by(AlertRow.id.desc()).limit(limit)
+    if states:
+        query = query.where(AlertRow.state.in_(list(states)))
+    if kinds:
+        query = query.where(AlertRow.kind.in_(list(kinds)))
+    return list(session.scalars(query))
+
+
+def events_of(session: Session, alert_id: int) -> list[AlertEventRow]:
+    return list(
+        session.scalars(
+            select(AlertEventRow).where(AlertEventRow.alert_id == alert_id).order_by(AlertEventRow.id)
+        )
+    )
+
+
+def acknowledge(session: Session, row: AlertRow, now: datetime, actor: str, note: str | None) -> None:
+    """Stop escalation. Acknowledging an alert that is still queued also stops its sending."""
+    row.acked_at, row.acked_by = now, actor
+    if row.state in OPEN_STATES:
+        row.state = "acknowledged"
+    add_event(session, row.id, now, actor, "acknowledged", note)
+
+
+def resolve(session: Session, row: AlertRow, now: datetime, actor: str, note: str | None) -> None:
+    row.resolved_at, row.resolved_by = now, actor
+    if row.acked_at is None:
+        row.acked_at, row.acked_by = now, actor
+    row.state = "resolved"
+    add_event(session, row.id, now, actor, "resolved", note)
+
+
+def retry_failed(session: Session, row: AlertRow, now: datetime, actor: str, note: str | None) -> None:
+    row.state, row.due_at, row.next_attempt_at, row.attempts = "pending", now, None, 0
+    payload: dict[str, Any] = dict(row.payload or {})
+    payload["requeued_at"] = now.isoformat()
+    row.payload = payload
+    add_event(session, row.id, now, actor, "requeued", note)
+
+
+def failed_since(session: Session, since: datetime) -> list[AlertRow]:
+    """Emails that were given up on (for the digest: never silently dropped)."""
+    return list(
+        session.scalars(
+            select(AlertRow)
+            .where(AlertRow.state == "failed", AlertRow.created_at >= since)
+            .order_by(AlertRow.id)
+        )
+    )
