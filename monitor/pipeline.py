@@ -22,7 +22,7 @@ from classifiers.base import load as load_classifier
 from connectors.base import DEFAULT_TIMEOUT, Connector, connector_class
 from monitor import __version__
 from monitor.config import AccountConfig, Config
-from monitor.errors import AuthError, ConnectorError, RateLimited, TransientError
+from monitor.errors import AuthError, ConnectorError, PermanentError, RateLimited, TransientError
 from monitor.store import Store, accounts, items
 from monitor.store.schema import ItemRow
 from monitor.types import (
@@ -150,8 +150,11 @@ def poll(
         return AccountResult(cfg.name, fetched, new, updated, requests_made, reads, str(exc), tuple(warnings))
     except Exception as exc:  # a bug in one connector must not stop the others
         log.exception("%s: unexpected error while polling", cfg.name)
-        record_failure(ctx, cfg, TransientError(f"internal error: {exc.__class__.__name__}: {exc}"))
-        return AccountResult(cfg.name, fetched, new, updated, requests_made, reads, str(exc), tuple(warnings))
+        failure = TransientError(f"internal error: {exc.__class__.__name__}: {exc}")
+        record_failure(ctx, cfg, failure)
+        return AccountResult(
+            cfg.name, fetched, new, updated, requests_made, reads, str(failure), tuple(warnings)
+        )
     with ctx.store.transaction() as session:
         accounts.record_success(session, cfg.name, ctx.clock())
     return AccountResult(cfg.name, fetched, new, updated, requests_made, reads, None, tuple(warnings))
@@ -168,7 +171,8 @@ def record_failure(ctx: Context, cfg: AccountConfig, exc: ConnectorError) -> Non
     with ctx.store.transaction() as session:
         row = accounts.get(session, cfg.name)
         failures = (row.consecutive_failures or 0) + 1
-        attention = str(exc) if isinstance(exc, AuthError) else None
+        # Expired tokens and requests that can never work need a person, not more retries.
+        attention = str(exc) if isinstance(exc, AuthError | PermanentError) else None
         if isinstance(exc, RateLimited):
             not_before = exc.reset_at
         else:
@@ -178,7 +182,8 @@ def record_failure(ctx: Context, cfg: AccountConfig, exc: ConnectorError) -> Non
             session, cfg.name, str(exc), now, not_before=not_before, needs_attention=attention
         )
         if first_attention:  # exactly one operator notice per dead token
-            notices.queue(session, ctx.config, now, topic="auth", account=cfg.name, message=str(exc))
+            topic = "auth" if isinstance(exc, AuthError) else "connector"
+            notices.queue(session, ctx.config, now, topic=topic, account=cfg.name, message=str(exc))
     level = logging.ERROR if attention else logging.WARNING
     log.log(level, "%s: %s (next try not before %s)", cfg.name, exc, not_before.isoformat(timespec="seconds"))
 

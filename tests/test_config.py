@@ -1,0 +1,166 @@
+"""Configuration: validated once; every error names the file, the key and the fix."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from monitor import config as config_mod
+from monitor.config import Secret
+from monitor.errors import ConfigError
+from monitor.types import Severity
+from tests.conftest import write_config
+
+ACCOUNT = """
+[[accounts]]
+name = "export"
+platform = "replay"
+account_id = "x"
+path = "export.jsonl"
+"""
+
+
+def load(tmp_path: Path, text: str, **env: str) -> config_mod.Config:
+    return config_mod.load(write_config(tmp_path, text), environ=env)
+
+
+def test_example_config_is_valid(tmp_path: Path) -> None:
+    cfg = config_mod.load(
+        Path(config_mod.__file__).parent.parent / "config" / "monitor.example.toml", environ={}
+    )
+    assert cfg.organisation.startswith("One Step")
+    assert cfg.alerts.severity["risk_to_life"] is Severity.URGENT
+
+
+def test_demo_config_is_valid(tmp_path: Path) -> None:
+    cfg = config_mod.load_demo(tmp_path)
+    assert [a.name for a in cfg.accounts] == [
+        "elmfield-facebook",
+        "elmfield-instagram",
+        "elmfield-x",
+        "elmfield-bluesky",
+    ]
+    assert all(Path(a.settings.path).is_file() for a in cfg.accounts)
+    assert cfg.state_dir == tmp_path
+
+
+def test_relative_paths_are_relative_to_the_config_file(tmp_path: Path) -> None:
+    cfg = load(tmp_path, '[monitor]\nstate_dir = "state"\n' + ACCOUNT)
+    assert cfg.state_dir == tmp_path / "state"
+    assert cfg.accounts[0].settings.path == str(tmp_path / "export.jsonl")
+    assert cfg.database_url == f"sqlite:///{tmp_path / 'state' / 'monitor.db'}"
+    assert cfg.outbox_dir == tmp_path / "state" / "outbox"
+
+
+@pytest.mark.parametrize(
+    ("text", "key", "fragment"),
+    [
+        ("[monitor]\ntimezone = 'Mars/Olympus'\n", "monitor.timezone", "unknown time zone"),
+        ("[monitor]\norganistion = 'x'\n", "monitor.organistion", "unknown key"),
+        ("[alerts]\ngroup_minutes = 'five'\n", "alerts.group_minutes", "expected a whole number"),
+        ("[alerts]\nrecipients = 'md@x.org'\n", "alerts.recipients", "expected an array"),
+        ("[alerts]\nquiet_hours = '22-7'\n", "alerts.quiet_hours", "HH:MM-HH:MM"),
+        ("[alerts.severity]\nrisk_of_life = 'urgent'\n", "alerts.severity.risk_of_life", "unknown label"),
+        ("[alerts.severity]\nspam = 'critical'\n", "alerts.severity.spam", "expected one of"),
+        ("[smtp]\nhost = 'x'\npassword = 'hunter2'\n", "smtp.password", "by reference"),
+        ("[smtp]\nhost = 'x'\nsecurity = 'none'\n", "smtp.security", "allow_insecure"),
+        ("[smtp]\nhost = 'x'\nsecurity = 'ssl'\n", "smtp.security", "expected one of"),
+        ("[sms]\nto = 1\n", "sms", "unknown section"),
+        (
+            "[[accounts]]\nname = 'a'\nplatform = 'myspace'\naccount_id = 'x'\n",
+            "accounts[a].platform",
+            "unknown platform",
+        ),
+        ("[[accounts]]\nname = 'a'\nplatform = 'replay'\n", "accounts[0]", "account_id"),
+        ("[[accounts]]\nname = 'a'\nplatform = 'replay'\naccount_id = 'x'\n", "accounts[a]", "'path'"),
+        (
+            "[[accounts]]\nname = 'a'\nplatform = 'replay'\naccount_id = 'x'\npath = 'p'\ntoken = 1\n",
+            "accounts[a].token",
+            "unknown key",
+        ),
+        (ACCOUNT + ACCOUNT, "accounts[export].name", "duplicate"),
+        ("[digest]\ntime = '8am'\n", "digest.time", "HH:MM"),
+        ("[retention]\ntext_days = -1\n", "retention.text_days", "≥ 0"),
+        ("[monitor\n", None, "not valid TOML"),
+    ],
+    ids=lambda v: v if isinstance(v, str) and len(v) < 40 and "\n" not in v else None,
+)
+def test_errors_name_file_key_and_fix(tmp_path: Path, text: str, key: str | None, fragment: str) -> None:
+    with pytest.raises(ConfigError) as err:
+        load(tmp_path, text)
+    message = str(err.value)
+    assert str(tmp_path / "monitor.toml") in message
+    if key:
+        assert err.value.key == key, message
+    assert fragment in message
+
+
+def test_missing_file_and_no_config_found(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    with pytest.raises(ConfigError, match="file not found"):
+        config_mod.load(tmp_path / "nope.toml", environ={})
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setattr(config_mod, "SEARCH_PATH", (tmp_path / "monitor.toml",))
+    with pytest.raises(ConfigError, match="monitor init"):
+        config_mod.load(None, environ={})
+
+
+def test_search_order(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    first, second = write_config(tmp_path, "", "a.toml"), write_config(tmp_path, "", "b.toml")
+    monkeypatch.setattr(config_mod, "SEARCH_PATH", (second,))
+    assert config_mod.find_config(None, environ={"MONITOR_CONFIG": str(first)}) == first
+    assert config_mod.find_config(None, environ={}) == second
+    assert config_mod.find_config(str(second), environ={"MONITOR_CONFIG": str(first)}) == second
+
+
+def test_secrets_by_reference_resolve_and_never_print(tmp_path: Path) -> None:
+    (tmp_path / "pw").write_text("from-a-file\n")
+    creds = tmp_path / "creds"
+    creds.mkdir()
+    (creds / "smtp").write_text("from-systemd")
+    base = "[smtp]\nhost = 'mail.example.org'\n"
+    env_cfg = load(tmp_path, base + "password = { env = 'PW' }\n", PW="from-env")
+    file_cfg = load(tmp_path, base + "password = { file = 'pw' }\n")
+    cred_cfg = load(tmp_path, base + "password = { credential = 'smtp' }\n", CREDENTIALS_DIRECTORY=str(creds))
+    assert env_cfg.smtp and file_cfg.smtp and cred_cfg.smtp
+    assert isinstance(env_cfg.smtp.password, Secret)
+    assert env_cfg.smtp.password.reveal() == "from-env"
+    assert file_cfg.smtp.password and file_cfg.smtp.password.reveal() == "from-a-file"
+    assert cred_cfg.smtp.password and cred_cfg.smtp.password.reveal() == "from-systemd"
+    for cfg, value in ((env_cfg, "from-env"), (file_cfg, "from-a-file"), (cred_cfg, "from-systemd")):
+        shown = repr(config_mod.masked(cfg)) + repr(cfg)
+        assert value not in shown
+    assert "env:PW" in repr(config_mod.masked(env_cfg))
+
+
+@pytest.mark.parametrize(
+    ("ref", "env", "fragment"),
+    [
+        ("{ env = 'NOPE' }", {}, "NOPE is not set"),
+        ("{ file = 'missing' }", {}, "cannot read secret file"),
+        ("{ credential = 'smtp' }", {}, "LoadCredential"),
+        ("{ vault = 'x' }", {}, "unknown secret reference"),
+        ("{ env = 'A', file = 'b' }", {}, "exactly one"),
+    ],
+    ids=["env-unset", "file-missing", "credential-outside-systemd", "unknown-kind", "two-kinds"],
+)
+def test_secret_errors(tmp_path: Path, ref: str, env: dict[str, str], fragment: str) -> None:
+    with pytest.raises(ConfigError, match=fragment) as err:
+        load(tmp_path, f"[smtp]\nhost = 'x'\npassword = {ref}\n", **env)
+    assert err.value.key == "smtp.password"
+
+
+def test_partial_severity_override_keeps_other_defaults(tmp_path: Path) -> None:
+    cfg = load(tmp_path, "[alerts.severity]\nengagement = 'high'\n")
+    assert cfg.alerts.severity["engagement"] is Severity.HIGH
+    assert cfg.alerts.severity["risk_to_life"] is Severity.URGENT
+
+
+def test_database_password_masked(tmp_path: Path) -> None:
+    cfg = load(tmp_path, "[monitor]\ndatabase = 'postgresql+psycopg://monitor:s3cret@db/monitor'\n")
+    assert "s3cret" not in repr(config_mod.masked(cfg))
+
+
+def test_state_directory_from_systemd(tmp_path: Path) -> None:
+    cfg = load(tmp_path, "", STATE_DIRECTORY="/var/lib/monitor")
+    assert cfg.state_dir == Path("/var/lib/monitor")
