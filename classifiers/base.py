@@ -23,6 +23,7 @@ ENTRY_POINT_GROUP = "monitor.classifiers"
 # name -> "module:factory"
 BUILTIN: dict[str, str] = {
     "default": "classifiers.default:DefaultClassifier",
+    "transformers": "classifiers.transformers_backend:TransformersClassifier",
 }
 
 

@@ -181,7 +181,7 @@ HEALTH = cues([
            "adhd", "autis\\w+", "postnatal", "post-natal", "sectioned", "relapse\\w*", "sober",
            "hiv", "cancer", "psychiatric", "antidepressants?", "hearing voices", "grief",
            "bereavement", "bereaved", "divorce", "domestic abuse", "anger management",
-           "insomnia", "phobia", "stabbing", "assault", "rape", "infertility", "ivf"),
+           "insomnia", "phobia", "(?:nervous )?breakdown", "drinking", "stabbing", "assault", "rape", "infertility", "ivf"),
      0.8, "health detail"),
 ])  # fmt: skip
 THERAPY = cues([
@@ -194,7 +194,7 @@ THERAPY = cues([
 ])  # fmt: skip
 _PERSON_SUBJ = r"(?:[a-z]+(?: [a-z]+)?|he|she|they|him|her|@[\w.\-]+)"
 CLIENT = cues([
-    (r"(?:my|our|his|her|their|your) (?:counsellor|counselor|therapist|psychologist|key worker)",
+    (r"(?:my|his|her|their|your) (?:counsellor|counselor|therapist|psychologist|key worker)",
      0.85, "client relationship"),
     (r"(?:counsellor|therapist) (?:at|from) (?:your|the|harbour|this)", 0.7, "client relationship"),
     (r"'s (?:counsellor|counselor|therapist)", 0.85, "client relationship"),
@@ -307,9 +307,7 @@ def assess(norm: Normalised, *, author_is_org: bool = False, spam_like: bool = F
     contacts = [] if spam_like else contact_spans(norm.cased)
     health = find(HEALTH, text)
     therapy = [h for h in find(THERAPY, text) if not _org_name_word(norm, h.start, h.end)]
-    client = find(ORG_CLIENT if author_is_org else CLIENT, text)
-    if author_is_org:
-        client += find(CLIENT, text)
+    client = find(ORG_CLIENT, text) + find(CLIENT, text) if author_is_org else find(CLIENT, text)
     relatives = find(RELATIVE, text)
     staff_ctx = bool(find(_STAFF_CONTEXT, text))
     first_person = bool(_FIRST_PERSON.search(text))

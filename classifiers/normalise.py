@@ -228,7 +228,11 @@ def _unleet(m: re.Match[str]) -> str:
 
 
 def _unspace(m: re.Match[str]) -> str:
-    return "".join(c if c.isalpha() else "\0" for c in m.group())
+    run = m.group()
+    joined = "".join(c if c.isalpha() else "\0" for c in run)
+    if run[0] in "ia" and run[1] == " " and len(run) >= 7:
+        return run[:2] + joined[2:]  # "I k n o w" -> "i know", not "iknow"
+    return joined
 
 
 def _unflood(m: re.Match[str]) -> str:

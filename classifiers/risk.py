@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from classifiers.lexicon import Hit, best, cues, find, words
+from classifiers.lexicon import Hit, Table, best, cues, find, words
 
 __all__ = ["RiskResult", "assess"]
 
@@ -62,6 +62,17 @@ SUICIDE = cues([
      r"all of (?:you|us)|us)", 0.8, "saying goodbye"),
     (r"writing (?:my|a) (?:letters|goodbye|suicide note|note|last)", 0.85, "farewell letters"),
     (r"(?:suicide|goodbye) note", 0.9, "farewell note"),
+    (r"(?:written|wrote|writing|left) (?:\w+ )?(?:notes?|letters?) (?:for|to) (?:my|everyone|all|the)",
+     0.85, "farewell letters"),
+    (r"(?:going|heading|walking|driving) (?:down )?to the (?:bridge|cliffs?|tracks|railway|viaduct)",
+     0.7, "possible method"),
+    (r"nothing matters any ?more", 0.6, "hopelessness"),
+    (r"(?:don'?t|dont|can'?t|cant) see the point (?:any ?more|in (?:anything|living|going on|"
+     r"carrying on))", 0.75, "hopelessness"),
+    (r"so (?:nobody|no one|noone) (?:has|will have) to (?:deal with|sort)", 0.65,
+     "putting affairs in order"),
+    (r"(?:giving|gave|rehoming|rehomed) (?:away )?my (?:cat|dog|pets?)", 0.55,
+     "giving things away"),
     (r"note (?:on|saying|that said) .{0,40}(?:i'?m sorry|sorry|goodbye|love you)", 0.8,
      "farewell note"),
     (r"if i'?m not (?:online|here|around|on here)[^.!?]{0,30}(?:know why|you'?ll know)", 0.85,
@@ -182,7 +193,7 @@ RECOVERY = cues([
 ])  # fmt: skip
 _JOKE = cues([(r"😂|🤣|😆|lol|lmao|haha\w*|😅|💀|⚽|🙄", 1.0, "joking tone")])
 
-ALL_RISK = SUICIDE + SELF_HARM + THIRD_PARTY_DANGER + SAFEGUARDING + WELSH + POLISH
+ALL_RISK: tuple[Table, ...] = (SUICIDE, SELF_HARM, THIRD_PARTY_DANGER, SAFEGUARDING, WELSH, POLISH)
 
 
 @dataclass(frozen=True)
@@ -200,7 +211,7 @@ class RiskResult:
 
 def assess(match_text: str) -> RiskResult:
     """Score risk to life in the ``match`` view of a text (0 when nothing is found)."""
-    hits = find(ALL_RISK, match_text)
+    hits = [h for table in ALL_RISK for h in find(table, match_text)]
     if not hits:
         return RiskResult(0.02, ())
     fig = find(FIGURATIVE, match_text)

@@ -45,6 +45,8 @@ THREAT = cues([
      r"kill|hurt|smash|batter|attack)", 0.95, "incitement to violence"),
     (r"(?:torch|burn down|burn|bomb|petrol bomb|smash up|firebomb) (?:that|the|your|this) "
      r"(?:place|hub|building|office|rooms|windows)", 0.9, "threat to property"),
+    (r"(?:smash|put|kick|brick|torch) (?:in )?(?:your|ur|the|them|their|her|his) (?:\w+ )?"
+     r"(?:windows?|doors?|car|tyres)", 0.9, "threat to property"),
     (r"(?:with a|a) (?:brick|bat|knife|hammer|petrol)[^.!?]{0,30}(?:window|door|car|you|them|"
      r"her|him)", 0.9, "threat to property"),
     (r"(?:hope|wish) (?:you|u|she|he|they) (?:die|dies|get hurt|gets hurt|rot|burn)", 0.85,
@@ -52,7 +54,7 @@ THREAT = cues([
     (r"(?:kill|shoot|stab|hang) (?:the lot of )?(?:you|u|yous|them all|her|him)(?! know)", 0.8,
      "violent language"),
     # Welsh / Polish
-    (r"(?:dw i'?n|dwi'?n|rwy'?n) gwybod (?:lle|ble) (?:ti'?n|wyt ti'?n|rwyt ti'?n) byw", 0.95,
+    (r"(?:gwn i|dw i'?n gwybod|dwi'?n gwybod|rwy'?n gwybod) (?:lle|ble) (?:ti'?n|wyt ti'?n|rwyt ti'?n) byw", 0.95,
      "Welsh threat cue"),
     (r"(?:lladd|ladd) (?:di|ti|chi)", 0.9, "Welsh threat of violence"),
     (r"wiem gdzie (?:mieszkasz|mieszka|pracujesz)", 0.95, "Polish threat cue"),
@@ -76,7 +78,7 @@ INSULT = cues([
            "patronising", "spineless", "coward", "vile", "retard\\w*", "mong", "spastic",
            "care in the community", "shut (?:it|up|ur mouth|your mouth)", "nobody asked",
            "sob story", "go cry", "make me sick", "makes me sick", "get a job",
-           "looked about twelve", "little girl", "dinosaur"),
+           "dinosaur"),
      0.7, "insult"),
     (r"(?:you|u|ur|you're|youre|your) (?:\w+ ){0,3}(?:idiot|moron|joke|disgrace|embarrassment|"
      r"clown|liar|fraud)", 0.85, "insult aimed at someone"),
@@ -156,7 +158,7 @@ ENGAGE_QUESTION = cues([
     (words("how (?:do|can) i book", "self refer", "self-refer", "sliding scale", "how much",
            "costs?", "prices?", "opening hours", "what time does", "step-?free", "wheelchair",
            "accessible", "evening (?:version|group|session)", "who (?:handles|do i (?:ask|tell|"
-           "speak to|contact))", "who'?s best to speak to", "who do i even tell",
+           "speak to|contact))", "who'?s best to speak to", "who do i even tell", "who (?:do|should) i (?:call|ring|contact|tell|ask|speak to)",
            "what do i do", "can someone (?:please )?(?:help|ring|call|check)", "please help",
            "can someone help", "get in touch", "dms? open", "email'?s in my bio", "swap counsellors?"),
      0.8, "question or request for the organisation"),
@@ -181,7 +183,7 @@ SPAM = cues([
     (words("crypto", "bitcoin", "btc", "forex", "trading signals?", "invest\\w* (?:with|in)",
            "made £?\\$?[\\d,]+ in (?:one|a|\\d+) (?:week|day)s?", "10x your", "passive income",
            "whatsapp (?:only|me|her|him|\\+)", "message (?:her|him) on whatsapp",
-           "followers", "likes and followers", "grow your (?:page|account)", "dm (?:us|me|@)",
+           "followers", "likes and followers", "grow your (?:page|account)", "dm (?:us|me|@\\w+)",
            "link in (?:my )?bio", "check (?:out )?my page", "hot singles", "lonely tonight",
            "singles near", "ambassador", "collab\\??", "giveaway", "giving away £", "vouchers?",
            "claim (?:yours|now|before|your)", "selected (?:for|to receive)", "congratulations",

@@ -1,0 +1,95 @@
+from __future__ import annotations
+
+import pytest
+
+from classifiers.confidentiality import assess, contact_spans, mask, nhs_number_valid
+from classifiers.normalise import normalise
+from monitor.types import Span
+
+
+def _conf(text: str, org: bool = False) -> float:
+    return assess(normalise(text), author_is_org=org).score
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "my son Liam Kerr goes to your anxiety group on Tuesdays, can someone tell me if he turned up",
+        "saw Fiona Grant coming out of the counselling rooms on Fore Street, hope she's ok",
+        "my therapist Rhian has been amazing with my PTSD since the crash",
+        "Her mobile is 07700 900456, please call her about her counselling",
+        "patient NHS number 943 476 5919 needs a callback",
+    ],
+    ids=["third-party-name", "seen-at-rooms", "self-disclosure", "third-party-phone", "nhs"],
+)
+def test_flags(text: str) -> None:
+    assert _conf(text) >= 0.5
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Mental health matters, check in on your mates this winter",
+        "Huge thanks to Sophie for running the craft stall at the summer fair!",
+        "Samaritans are on 116 123, day or night",
+        "Loved the talk from Daniel about sleep and stress, really useful",
+    ],
+    ids=["general", "staff-thanks", "helpline", "staff-talk"],
+)
+def test_does_not_flag(text: str) -> None:
+    assert _conf(text) < 0.5
+
+
+def test_org_post_describing_a_client_even_anonymised() -> None:
+    assert _conf("A client of ours, a young mum from Bodmin, has just finished CBT 💙", org=True) >= 0.5
+    assert _conf("Our Truro hub reopens on Monday after the refurb", org=True) < 0.5
+
+
+def test_self_disclosure_is_marked() -> None:
+    res = assess(normalise("my counsellor Gemma says my bipolar is improving"))
+    assert res.self_disclosure
+    assert any("self-disclosure" in r for r in res.reasons)
+
+
+def test_reasons_do_not_leak_raw_contact_values() -> None:
+    res = assess(normalise("ring my neighbour about her counselling on 07700 900123"))
+    joined = " ".join(res.reasons)
+    assert "900123" not in joined
+    assert "07*** ******" in joined
+
+
+def test_nhs_mod11() -> None:
+    assert nhs_number_valid("943 476 5919")
+    assert not nhs_number_valid("943 476 5918")
+    assert not nhs_number_valid("111 111 1111")
+
+
+@pytest.mark.parametrize(
+    ("text", "kind"),
+    [("call 07700 900123", "phone"), ("ring +44 7700 900123", "phone"),
+     ("landline 01752 123456", "phone"), ("mail jo.bloggs@example.co.uk", "email"),
+     ("lives at PL4 8AA", "postcode"), ("number 943-476-5919", "nhs_number")],
+)
+def test_contact_spans(text: str, kind: str) -> None:
+    assert [k for _, _, k in contact_spans(text)] == [kind]
+
+
+def test_mask_replaces_spans_in_the_original_text() -> None:
+    text = "Please ring Pauline Hosking on 07700 900412 about her trauma counselling"
+    res = assess(normalise(text))
+    masked = mask(text, res.spans)
+    assert "Pauline" not in masked and "900412" not in masked
+    assert "[name]" in masked and "[phone]" in masked
+
+
+def test_mask_with_evasion_maps_offsets_to_original() -> None:
+    text = "ring Ｐａｕｌｉｎｅ on ０７７００ ９００４１２ re her counselling"
+    masked = mask(text, assess(normalise(text)).spans)
+    assert "Ｐａｕｌｉｎｅ" not in masked
+    assert "９００４１２" not in masked
+
+
+def test_mask_handles_overlaps_and_out_of_range() -> None:
+    spans = (Span(0, 5, "name"), Span(3, 8, "phone"), Span(50, 60, "email"))
+    assert mask("Alice 0770 end", spans) == "[name][phone]70 end"
+    assert mask("", spans) == ""
