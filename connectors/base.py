@@ -28,6 +28,7 @@ ENTRY_POINT_GROUP = "monitor.connectors"
 # platform -> "module:Class"
 BUILTIN: dict[str, str] = {
     "replay": "connectors.replay:ReplayConnector",
+    "facebook": "connectors.facebook:FacebookConnector",
 }
 
 DEFAULT_TIMEOUT = (5.0, 30.0)  # connect, read (seconds): every request has one

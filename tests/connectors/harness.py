@@ -1,0 +1,245 @@
+"""Per-platform adapters for the contract test: each turns simple records into responses
+shaped exactly like the platform's, and knows how that platform says "no"."""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any, ClassVar
+from urllib.parse import parse_qs, urlsplit
+
+import requests
+import responses
+
+from connectors.base import Connector
+from monitor.types import Account, Mark, Page
+
+DATA = Path(__file__).parent.parent / "data"
+NOW = datetime(2026, 11, 23, 9, 0, tzinfo=UTC)
+JSON = {"content-type": "application/json; charset=UTF-8"}
+Reply = tuple[int, dict[str, str], str]
+FAILURES = ("5xx", "429", "throttled", "timeout", "connect_timeout", "malformed", "expired")
+
+
+def load(platform: str, name: str) -> Any:
+    return json.loads((DATA / platform / name).read_text(encoding="utf-8"))
+
+
+def query(url: str) -> dict[str, str]:
+    return {k: v[-1] for k, v in parse_qs(urlsplit(url).query).items()}
+
+
+@dataclass(frozen=True)
+class Rec:
+    """A platform-neutral comment: the harness gives it the platform's shape."""
+
+    id: str
+    text: str
+    at: datetime
+    post: str = "p1"
+    reply_to: str | None = None
+
+
+class RespMock:
+    """`responses` behind the same small interface as the loopback FakeServer."""
+
+    def __init__(self, rsps: responses.RequestsMock, base_url: str) -> None:
+        self.rsps = rsps
+        self.base_url = base_url
+
+    def add_callback(self, method: str, url: re.Pattern[str] | str, callback: Callable[[Any], Reply]) -> None:
+        pattern = re.compile(url) if isinstance(url, str) else url
+        self.rsps.add_callback(method, pattern, callback=callback)
+
+    def add_exception(self, method: str, url: re.Pattern[str] | str, exc: BaseException) -> None:
+        pattern = re.compile(url) if isinstance(url, str) else url
+        self.rsps.add(method, pattern, body=exc)
+
+    @property
+    def call_count(self) -> int:
+        return len(self.rsps.calls)
+
+    def reset_calls(self) -> None:
+        self.rsps.calls.reset()
+
+
+def merge_marks(old: Mapping[str, Mark], pages: list[Page]) -> dict[str, Mark]:
+    """What the store would hold after these pages (marks only move forward)."""
+    marks = dict(old)
+    for page in pages:
+        for stream, mark in page.marks.items():
+            prev = marks.get(stream)
+            time = mark.time
+            if prev and prev.time and (time is None or prev.time > time):
+                time = prev.time
+            marks[stream] = Mark(
+                time=time,
+                id=mark.id if mark.id is not None else (prev.id if prev else None),
+                extra=dict(mark.extra) if mark.extra else (dict(prev.extra) if prev else {}),
+            )
+    return marks
+
+
+@dataclass
+class Harness:
+    """What the contract test needs from a platform."""
+
+    platform: ClassVar[str]
+    streams: ClassVar[int]  # requests an idle poll should make (one per stream)
+    edits: ClassVar[str | None] = None  # None: supported; else why not
+    deletions: ClassVar[str | None] = None
+    secrets: ClassVar[tuple[str, ...]] = ()
+    base_url: ClassVar[str] = "https://api.test"
+    pages: list[list[Rec]] = field(default_factory=list)
+    failure: str | None = None
+
+    def connector(self, base_url: str, session: requests.Session | None = None) -> Connector:
+        raise NotImplementedError
+
+    def install(self, mock: Any) -> None:
+        """Register every route; they answer from `self.pages` / `self.failure` at call time."""
+        raise NotImplementedError
+
+    def external_id(self, rec: Rec) -> str:
+        raise NotImplementedError
+
+    def fail_reply(self, kind: str) -> tuple[Reply, datetime | None]:
+        """The platform's answer for a failure kind and the reset time it implies."""
+        raise NotImplementedError
+
+    def serve(self, *pages: list[Rec]) -> None:
+        self.pages, self.failure = list(pages), None
+
+
+def t(minutes_ago: float) -> datetime:
+    return NOW - timedelta(minutes=minutes_ago)
+
+
+def iso_fb(when: datetime) -> str:
+    return when.strftime("%Y-%m-%dT%H:%M:%S+0000")
+
+
+# ------------------------------------------------------------------ Facebook
+
+
+class FacebookHarness(Harness):
+    platform = "facebook"
+    streams = 2  # feed, tagged
+    secrets = ("EAAGfakePageToken0123456789", "fakeappsecret0123456789")
+    base_url = "https://graph.test"
+    PAGE = "104411112233445"
+
+    def connector(self, base_url: str, session: requests.Session | None = None) -> Connector:
+        from connectors.facebook import FacebookConnector, FacebookSettings
+        from monitor.config import Secret
+
+        settings = FacebookSettings(
+            page_token=Secret(self.secrets[0], "env:FB"),
+            app_secret=Secret(self.secrets[1], "env:FB_SECRET"),
+            base_url=base_url,
+        )
+        c = FacebookConnector(Account("fb", "facebook", self.PAGE), settings, session or requests.Session())
+        c.clock = lambda: NOW
+        return c
+
+    def external_id(self, rec: Rec) -> str:
+        return f"{rec.post}_{rec.id}"
+
+    def _comment(self, rec: Rec) -> dict[str, Any]:
+        c: dict[str, Any] = {
+            "id": self.external_id(rec),
+            "message": rec.text,
+            "from": {"name": "Sam Carter", "id": "7012345678901234"},
+            "created_time": iso_fb(rec.at),
+            "permalink_url": f"https://www.facebook.com/{self.PAGE}/posts/{rec.post}?comment_id={rec.id}",
+            "is_hidden": False,
+            "can_hide": True,
+        }
+        if rec.reply_to:
+            c["parent"] = {"id": f"{rec.post}_{rec.reply_to}"}
+        return c
+
+    def _feed_page(self, index: int, base: str) -> dict[str, Any]:
+        recs = self.pages[index] if index < len(self.pages) else []
+        posts: dict[str, list[Rec]] = {}
+        for rec in recs:
+            posts.setdefault(rec.post, []).append(rec)
+        data = []
+        for post, comments in posts.items():
+            entry: dict[str, Any] = {
+                "id": f"{self.PAGE}_{post}",
+                "message": f"Post {post}",
+                "from": {"name": "Elmfield Counselling", "id": self.PAGE},
+                "created_time": iso_fb(NOW - timedelta(hours=30)),
+                "updated_time": iso_fb(max(r.at for r in comments)),
+                "permalink_url": f"https://www.facebook.com/{self.PAGE}/posts/{post}",
+                "comments": {
+                    "data": [self._comment(r) for r in sorted(comments, key=lambda r: r.at, reverse=True)],
+                    "paging": {"cursors": {"before": "QVFIUmxYZA", "after": "QVFIUk1vZA"}},
+                },
+            }
+            data.append(entry)
+        body: dict[str, Any] = {
+            "data": data,
+            "paging": {"cursors": {"before": "QVFIUmZA", "after": "QVFIUnN5"}},
+        }
+        if index + 1 < len(self.pages):
+            body["paging"]["next"] = (
+                f"https://graph.facebook.com/v26.0/{self.PAGE}/feed?access_token={self.secrets[0]}"
+                f"&fields=id&limit=25&after=page{index + 1}"
+            )
+        return body
+
+    def install(self, mock: Any) -> None:
+        def feed(request: Any) -> Reply:
+            if self.failure:
+                return self.fail_reply(self.failure)[0]
+            index = int(query(request.url).get("after", "page0")[4:])
+            return 200, JSON, json.dumps(self._feed_page(index, mock.base_url))
+
+        def tagged(request: Any) -> Reply:
+            if self.failure:
+                return self.fail_reply(self.failure)[0]
+            return 200, JSON, json.dumps({"data": []})
+
+        mock.add_callback("GET", re.compile(r".*/v26\.0/\d+/feed"), feed)
+        mock.add_callback("GET", re.compile(r".*/v26\.0/\d+/tagged"), tagged)
+
+    def fail_reply(self, kind: str) -> tuple[Reply, datetime | None]:
+        if kind == "5xx":
+            return (503, {"content-type": "text/html"}, "<html><body>Service Unavailable</body></html>"), None
+        if kind == "429":
+            body = json.dumps(load("facebook", "error_throttled.json"))
+            return (429, {**JSON, "Retry-After": "120"}, body), NOW + timedelta(seconds=120)
+        if kind == "throttled":
+            usage = {
+                self.PAGE: [
+                    {
+                        "type": "pages",
+                        "call_count": 100,
+                        "total_cputime": 12,
+                        "total_time": 30,
+                        "estimated_time_to_regain_access": 19,
+                    }
+                ]
+            }
+            headers = {**JSON, "X-Business-Use-Case-Usage": json.dumps(usage)}
+            return (400, headers, json.dumps(load("facebook", "error_throttled.json"))), NOW + timedelta(
+                minutes=19
+            )
+        if kind == "malformed":
+            return (200, JSON, '{"data": [{"id": "1_2", "message": "trunc'), None
+        if kind == "expired":
+            return (
+                400,
+                {**JSON, "WWW-Authenticate": 'OAuth "Facebook Platform" "invalid_token"'},
+                json.dumps(load("facebook", "error_expired.json")),
+            ), None
+        raise ValueError(kind)
+
+
+HARNESSES: tuple[type[Harness], ...] = (FacebookHarness,)
