@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import logging
 import random
+import threading
 from collections import Counter
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
@@ -24,7 +25,6 @@ from monitor import __version__
 from monitor.config import AccountConfig, Config
 from monitor.errors import AuthError, ConnectorError, PermanentError, RateLimited, TransientError
 from monitor.store import Store, accounts, items
-from monitor.store.schema import ItemRow
 from monitor.types import (
     LABELS,
     Account,
@@ -68,6 +68,7 @@ class Context:
     clock: Clock = utcnow
     http: Callable[[], requests.Session] = new_http_session
     connectors: dict[str, Connector] = field(default_factory=dict)
+    stop: threading.Event = field(default_factory=threading.Event)  # set: finish the page, then stop
 
 
 def build_context(config: Config, store: Store, *, clock: Clock = utcnow) -> Context:
@@ -145,6 +146,8 @@ def poll(
             requests_made, reads = requests_made + page.requests, reads + page.reads
             if progress:
                 progress(cfg.name, fetched)
+            if ctx.stop.is_set():  # shutting down: this page is committed, the mark resumes the rest
+                break
     except ConnectorError as exc:
         record_failure(ctx, cfg, exc)
         return AccountResult(cfg.name, fetched, new, updated, requests_made, reads, str(exc), tuple(warnings))
@@ -195,19 +198,20 @@ def classify_pending(ctx: Context) -> tuple[int, Counter[str], int]:
         with ctx.store.transaction() as session:
             rows = items.pending(session, ctx.config.classifier.batch_size, after_id=last_id)
             batch = [(r.id, TextInput(r.text or "", r.platform, r.kind, r.author_is_org)) for r in rows]
-        if not batch:
+        if not batch or ctx.stop.is_set():
             return classified, findings, queued
         results = classify_safely(ctx.classifier, [text for _, text in batch])
         now = ctx.clock()
-        with ctx.store.transaction() as session:  # findings and their alerts: one transaction
-            for (item_id, _), result in zip(batch, results, strict=True):
-                row = session.get(ItemRow, item_id)
-                if row is None:  # erased meanwhile
-                    continue
-                found = to_findings(result)
-                items.save_findings(session, row, found, ctx.classifier.name, now)
-                queued += route.decide(session, ctx.config, row, found, now)
-                findings.update(f.label for f in found)
+        with ctx.store.transaction() as session, session.no_autoflush:  # findings and alerts: one transaction
+            rows = items.rows_by_id(session, [item_id for item_id, _ in batch])
+            verdicts = [
+                (rows[i], to_findings(r)) for (i, _), r in zip(batch, results, strict=True) if i in rows
+            ]
+            items.save_classifications(session, verdicts, ctx.classifier.name, now)
+            for row, found in verdicts:
+                if found:
+                    queued += route.decide(session, ctx.config, row, found, now)
+                    findings.update(f.label for f in found)
         classified += len(batch)
         last_id = batch[-1][0]
 

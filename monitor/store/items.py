@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import delete, select, update
+from sqlalchemy import delete, insert, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
@@ -142,19 +142,37 @@ def pending(session: Session, limit: int, after_id: int = 0) -> list[ItemRow]:
 def save_findings(
     session: Session, item: ItemRow, findings: Sequence[Finding], classifier: str, now: datetime
 ) -> None:
-    session.execute(delete(FindingRow).where(FindingRow.item_id == item.id))
-    for f in findings:
-        session.add(
-            FindingRow(
-                item_id=item.id,
-                label=f.label,
-                score=f.score,
-                reasons=list(f.reasons),
-                classifier=classifier,
-                created_at=now,
-            )
-        )
-    item.classified_at = now
+    save_classifications(session, [(item, findings)], classifier, now)
+
+
+def save_classifications(
+    session: Session, batch: Sequence[tuple[ItemRow, Sequence[Finding]]], classifier: str, now: datetime
+) -> None:
+    """Replace the findings of a batch of items and mark them classified: a few statements, not one per item."""
+    if not batch:
+        return
+    ids = [row.id for row, _ in batch]
+    session.execute(delete(FindingRow).where(FindingRow.item_id.in_(ids)))
+    values = [
+        {
+            "item_id": row.id,
+            "label": f.label,
+            "score": f.score,
+            "reasons": list(f.reasons),
+            "classifier": classifier,
+            "created_at": now,
+        }
+        for row, found in batch
+        for f in found
+    ]
+    if values:
+        session.execute(insert(FindingRow), values)
+    for row, _ in batch:
+        row.classified_at = now
+
+
+def rows_by_id(session: Session, ids: Sequence[int]) -> dict[int, ItemRow]:
+    return {row.id: row for row in session.scalars(select(ItemRow).where(ItemRow.id.in_(ids)))}
 
 
 def findings_for(session: Session, item_id: int) -> list[Finding]:
