@@ -423,3 +423,13 @@ def status(obj: Obj, as_json: bool, demo: bool) -> None:
 
 def _today() -> date:
     return datetime.now(UTC).date()
+
+
+from monitor.cli_service import forget, run  # noqa: E402
+
+cli.add_command(run)
+cli.add_command(forget)
+
+from monitor.cli_moderation import hide  # noqa: E402
+
+cli.add_command(hide)
