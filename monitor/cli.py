@@ -433,3 +433,7 @@ cli.add_command(forget)
 from monitor.cli_moderation import hide  # noqa: E402
 
 cli.add_command(hide)
+
+from monitor.cli_digest import digest  # noqa: E402
+
+cli.add_command(digest)
