@@ -29,6 +29,7 @@ ENTRY_POINT_GROUP = "monitor.connectors"
 BUILTIN: dict[str, str] = {
     "replay": "connectors.replay:ReplayConnector",
     "facebook": "connectors.facebook:FacebookConnector",
+    "instagram": "connectors.instagram:InstagramConnector",
 }
 
 DEFAULT_TIMEOUT = (5.0, 30.0)  # connect, read (seconds): every request has one

@@ -242,4 +242,130 @@ class FacebookHarness(Harness):
         raise ValueError(kind)
 
 
-HARNESSES: tuple[type[Harness], ...] = (FacebookHarness,)
+# ------------------------------------------------------------------ Instagram
+
+
+def iso_ig(when: datetime) -> str:
+    return when.strftime("%Y-%m-%dT%H:%M:%S+0000")
+
+
+class InstagramHarness(Harness):
+    platform = "instagram"
+    streams = 2  # media, tags
+    secrets = ("IGQWRfakeInstagramToken0123456789",)
+    base_url = "https://ig.test"
+    USER = "17841405822304914"
+
+    def connector(self, base_url: str, session: requests.Session | None = None) -> Connector:
+        from connectors.instagram import InstagramConnector, InstagramSettings
+        from monitor.config import Secret
+
+        settings = InstagramSettings(
+            access_token=Secret(self.secrets[0], "env:IG"), username="elmfield.counselling", base_url=base_url
+        )
+        c = InstagramConnector(Account("ig", "instagram", self.USER), settings, session or requests.Session())
+        c.clock = lambda: NOW
+        return c
+
+    def external_id(self, rec: Rec) -> str:
+        return f"1787{rec.post}{rec.id}"
+
+    def _comment(self, rec: Rec) -> dict[str, Any]:
+        return {
+            "id": self.external_id(rec),
+            "text": rec.text,
+            "timestamp": iso_ig(rec.at),
+            "username": "jess_walks",
+            "from": {"id": "17841400000000001", "username": "jess_walks"},
+            "hidden": False,
+            "parent_id": f"1787{rec.post}{rec.reply_to}" if rec.reply_to else None,
+        }
+
+    def _media_page(self, index: int) -> dict[str, Any]:
+        recs = self.pages[index] if index < len(self.pages) else []
+        media: dict[str, list[Rec]] = {}
+        for rec in recs:
+            media.setdefault(rec.post, []).append(rec)
+        data = []
+        for post, comments in media.items():
+            tops = [r for r in comments if not r.reply_to]
+            entries = []
+            for top in sorted(tops, key=lambda r: r.at, reverse=True):
+                entry = {**self._comment(top), "like_count": 0}
+                replies = [self._comment(r) for r in comments if r.reply_to == top.id]
+                if replies:
+                    entry["replies"] = {"data": replies}
+                entries.append(entry)
+            data.append(
+                {
+                    "id": f"1789{post}",
+                    "caption": f"Post {post}",
+                    "timestamp": iso_ig(NOW - timedelta(hours=30)),
+                    "permalink": f"https://www.instagram.com/p/{post}/",
+                    "username": "elmfield.counselling",
+                    "comments_count": len(comments),
+                    "comments": {"data": entries},
+                }
+            )
+        body: dict[str, Any] = {
+            "data": data,
+            "paging": {"cursors": {"before": "QVFIUkF", "after": "QVFIUkF"}},
+        }
+        if index + 1 < len(self.pages):
+            body["paging"]["next"] = (
+                f"https://graph.facebook.com/v26.0/{self.USER}/media?access_token={self.secrets[0]}"
+                f"&limit=25&after=page{index + 1}"
+            )
+        return body
+
+    def install(self, mock: Any) -> None:
+        def media(request: Any) -> Reply:
+            if self.failure:
+                return self.fail_reply(self.failure)[0]
+            index = int(query(request.url).get("after", "page0")[4:])
+            return 200, JSON, json.dumps(self._media_page(index))
+
+        def tags(request: Any) -> Reply:
+            if self.failure:
+                return self.fail_reply(self.failure)[0]
+            return 200, JSON, json.dumps({"data": []})
+
+        mock.add_callback("GET", re.compile(r".*/v26\.0/\d+/media"), media)
+        mock.add_callback("GET", re.compile(r".*/v26\.0/\d+/tags"), tags)
+
+    def fail_reply(self, kind: str) -> tuple[Reply, datetime | None]:
+        if kind == "5xx":
+            return (
+                500,
+                JSON,
+                json.dumps(
+                    {
+                        "error": {
+                            "message": "An unknown error has occurred.",
+                            "type": "OAuthException",
+                            "code": 1,
+                            "fbtrace_id": "A1",
+                        }
+                    }
+                ),
+            ), None
+        if kind == "429":
+            return (
+                429,
+                {**JSON, "Retry-After": "60"},
+                json.dumps(load("instagram", "error_throttled.json")),
+            ), NOW + timedelta(seconds=60)
+        if kind == "throttled":
+            usage = {"call_count": 100, "total_cputime": 40, "total_time": 45}
+            headers = {**JSON, "X-App-Usage": json.dumps(usage)}
+            return (400, headers, json.dumps(load("instagram", "error_throttled.json"))), NOW + timedelta(
+                hours=1
+            )
+        if kind == "malformed":
+            return (200, {"content-type": "text/html"}, "<html>Sorry, something went wrong.</html>"), None
+        if kind == "expired":
+            return (400, JSON, json.dumps(load("instagram", "error_expired.json"))), None
+        raise ValueError(kind)
+
+
+HARNESSES: tuple[type[Harness], ...] = (FacebookHarness, InstagramHarness)
