@@ -1,63 +1,240 @@
-"""Deliver queued emails: SMTP when configured, else `.eml` files in the outbox directory."""
+"""Deliver queued emails: SMTP when configured, else `.eml` files in the outbox directory.
+
+The transactional outbox: alert rows are written with their findings (`alerts.route`);
+this sender delivers them later, one at a time, each in its own transactions:
+
+    claim (count the attempt, set the next retry time)   commit
+    send (SMTP or file)                                   no transaction held
+    mark sent                                             commit
+
+A sender killed after the server accepted a message but before "mark sent" sends it
+again later with the same Message-ID (it is derived from the alert), so the copy is
+recognisably the same email. A message that cannot be rendered is marked failed at once
+(after trying a template-free fallback); one that cannot be sent is retried with
+exponential backoff and jitter until `give_up_after_hours`, then marked failed, logged at
+CRITICAL, reported to the operator and shown by `monitor status`. Nothing in the queue
+ever blocks the messages behind it.
+"""
 
 from __future__ import annotations
 
 import base64
-import hashlib
+import email
+import email.policy
 import logging
-from datetime import datetime
+import random
+from collections.abc import Sequence
+from dataclasses import dataclass, replace
+from datetime import datetime, timedelta
 from email.message import EmailMessage
-from email.utils import format_datetime
-from pathlib import Path
+from email.utils import format_datetime, getaddresses
 
-from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from alerts import notices, render, view
+from alerts.smtp import FileTransport, MessageRefused, SmtpTransport, Transport
 from monitor.config import Config
+from monitor.errors import DeliveryError
 from monitor.store import Store
-from monitor.store.schema import AlertItemRow, AlertRow, ItemRow
+from monitor.store import alerts as store_alerts
+from monitor.store.schema import AlertRow
 
 log = logging.getLogger(__name__)
 
 
-def message_id(alert: AlertRow) -> str:
-    digest = hashlib.sha256(alert.key.encode()).hexdigest()[:16]
-    return f"<alert-{alert.id}-{digest}@community-monitor>"
+@dataclass(frozen=True)
+class Prepared:
+    message: EmailMessage
+    envelope: render.Envelope
+    name: str  # e.g. "000042-0-urgent-threat": the .eml file name and the log label
 
 
-def render(alert: AlertRow, texts: list[str], config: Config) -> EmailMessage:
-    msg = EmailMessage()
-    msg["Subject"] = f"[{alert.severity.upper()}] {alert.category.replace('_', ' ')} on {alert.account}"
-    msg["From"] = config.alerts.sender
-    msg["To"] = ", ".join(config.alerts.recipients or config.alerts.operator or ("md@localhost",))
-    msg["Date"] = format_datetime(alert.created_at)
-    msg["Message-ID"] = message_id(alert)
-    msg.set_content("\n\n".join(texts) or str(alert.payload.get("message", "")))
-    return msg
+def transport_for(config: Config) -> Transport:
+    return SmtpTransport(config.smtp) if config.smtp is not None else FileTransport(config.outbox_dir)
 
 
-def deliver_due(store: Store, config: Config, now: datetime) -> int:
-    sent = 0
+def retry_delay(attempts: int, severity: str) -> timedelta:
+    """Exponential backoff with jitter: 1, 2, 4 … minutes, capped (urgent: 10 min, else 60)."""
+    cap = 600.0 if severity == "urgent" else 3600.0
+    ceiling = min(cap, 60.0 * 2 ** max(0, attempts - 1))
+    return timedelta(seconds=random.uniform(ceiling / 2, ceiling))
+
+
+def deliver_due(store: Store, config: Config, now: datetime, *, transport: Transport | None = None) -> int:
+    """Send every email that is due; return how many were delivered."""
+    transport = transport or transport_for(config)
     with store.transaction() as session:
-        due = session.scalars(
-            select(AlertRow).where(AlertRow.state == "pending", AlertRow.due_at <= now).order_by(AlertRow.id)
-        ).all()
-        for alert in due:
-            texts = [
-                row.text or ""
-                for row in session.scalars(
-                    select(ItemRow)
-                    .join(AlertItemRow, AlertItemRow.item_id == ItemRow.id)
-                    .where(AlertItemRow.alert_id == alert.id)
-                )
-            ]
-            msg = render(alert, texts, config)
-            folder = Path(config.outbox_dir)
-            folder.mkdir(parents=True, exist_ok=True)
-            (folder / f"{alert.id:06d}-{alert.severity}-{alert.category}.eml").write_bytes(bytes(msg))
-            alert.state, alert.sent_at, alert.message_id = "sent", now, msg["Message-ID"]
-            sent += 1
+        due = store_alerts.due_ids(session, now)
+    sent = 0
+    for alert_id in due:
+        try:
+            sent += deliver_one(store, config, now, alert_id, transport)
+        except Exception:  # a bug with one message never blocks the ones behind it
+            log.exception("alert %d: unexpected error while delivering; it will be retried", alert_id)
     return sent
+
+
+def deliver_one(store: Store, config: Config, now: datetime, alert_id: int, transport: Transport) -> int:
+    with store.transaction() as session:
+        row = store_alerts.get(session, alert_id)
+        if row is None:
+            return 0
+        row = store_alerts.claim(session, alert_id, now, now + retry_delay(row.attempts + 1, row.severity))
+        if row is None:
+            return 0
+        if row.attempts > 1 and _too_old(row, config, now):
+            _give_up(session, config, row, now, row.last_error or "not delivered in time")
+            return 0
+        try:
+            prepared = prepare(session, config, row)
+        except Exception as exc:  # a poison message: fail it, loudly, and move on
+            log.exception("alert %d cannot be rendered", alert_id)
+            _give_up(session, config, row, now, f"cannot be rendered: {exc.__class__.__name__}: {exc}")
+            return 0
+        severity, kind, attempts = row.severity, row.kind, row.attempts
+    try:
+        transport.send(
+            prepared.message,
+            sender=prepared.envelope.sender,
+            recipients=prepared.envelope.recipients,
+            name=prepared.name,
+        )
+    except DeliveryError as exc:
+        with store.transaction() as session:
+            row = store_alerts.get(session, alert_id)
+            if row is None:
+                return 0
+            if isinstance(exc, MessageRefused) or _too_old(row, config, now):
+                _give_up(session, config, row, now, str(exc))
+            else:
+                retry_at = now + retry_delay(row.attempts, row.severity)
+                store_alerts.mark_retry(session, alert_id, now, str(exc), retry_at)
+                log.error(
+                    "%s %d (%s) not delivered via %s (attempt %d): %s; retrying at %s",
+                    kind,
+                    alert_id,
+                    severity,
+                    transport.description,
+                    attempts,
+                    exc,
+                    retry_at.isoformat(timespec="seconds"),
+                )
+        return 0
+    with store.transaction() as session:
+        store_alerts.mark_sent(
+            session, alert_id, now, prepared.envelope.message_id, prepared.envelope.in_reply_to
+        )
+    log.info("%s %d (%s) delivered via %s", kind, alert_id, severity, transport.description)
+    return 1
+
+
+def _too_old(row: AlertRow, config: Config, now: datetime) -> bool:
+    starts = [row.created_at, row.last_escalated_at]
+    requeued = (row.payload or {}).get("requeued_at")
+    if isinstance(requeued, str):
+        starts.append(datetime.fromisoformat(requeued))
+    since = max(s for s in starts if s is not None)
+    return now - since >= timedelta(hours=config.alerts.give_up_after_hours)
+
+
+def _give_up(session: Session, config: Config, row: AlertRow, now: datetime, error: str) -> None:
+    store_alerts.mark_failed(session, row.id, now, error)
+    log.critical(
+        "%s %d (%s %s, %s) could not be delivered and is marked failed after %d attempt(s): %s. "
+        "See `monitor alerts show %d`; after fixing the cause, `monitor alerts retry %d`.",
+        row.kind,
+        row.id,
+        row.severity,
+        row.category,
+        row.account or "-",
+        row.attempts,
+        error,
+        row.id,
+        row.id,
+    )
+    if row.kind != "operator":
+        notices.queue(
+            session,
+            config,
+            now,
+            topic="failed",
+            account=row.account,
+            message=f"{row.kind.capitalize()} #{row.id} ({row.severity} {row.category}) could not be "
+            f"delivered: {error}",
+            key=f"operator:failed:{row.id}:{row.attempts}",
+        )
+
+
+# ------------------------------------------------------------------ building the message
+
+
+def prepare(session: Session, config: Config, row: AlertRow) -> Prepared:
+    sender = config.alerts.sender
+    date = max(d for d in (row.created_at, row.due_at, row.last_escalated_at) if d is not None)
+    name = f"{row.id:06d}-{row.escalations}-{row.severity}-{row.category}"
+    if "eml_b64" in (row.payload or {}):
+        return _prebuilt(config, row, name, date)
+    env = render.Envelope(
+        sender=sender,
+        to=config.alerts.recipients,
+        message_id=render.message_id(row.key, row.created_at, row.escalations, sender),
+        date=date,
+    )
+    if row.kind == "operator":
+        env = replace(env, to=config.alerts.operator or config.alerts.recipients)
+        return Prepared(render.render_notice(view.from_rows(row, [], config), config, env), env, name)
+    references = _references(session, row, sender)
+    env = replace(
+        env,
+        cc=tuple(d for d in config.alerts.deputies if d not in env.to) if row.escalations else (),
+        references=references,
+        in_reply_to=references[-1] if references else None,
+    )
+    shown = view.from_rows(row, store_alerts.items_of(session, row.id), config)
+    try:
+        message = render.render_alert(shown, config, env)
+    except Exception as exc:
+        log.error("alert %d: template failed (%s); sending the plain fallback", row.id, exc)
+        message = render.fallback(shown, config, env, f"{exc.__class__.__name__}: {exc}")
+    return Prepared(message, env, name)
+
+
+def _references(session: Session, row: AlertRow, sender: str) -> tuple[str, ...]:
+    """Earlier emails in this thread, oldest first: earlier alerts, then this alert's earlier sends."""
+    ids = [
+        earlier.message_id or render.message_id(earlier.key, earlier.created_at, earlier.escalations, sender)
+        for earlier in (
+            store_alerts.thread_alerts_before(session, row.thread_key, row.id) if row.thread_key else []
+        )
+        if earlier.sent_at is not None
+    ]
+    ids += [render.message_id(row.key, row.created_at, n, sender) for n in range(row.escalations)]
+    return tuple(dict.fromkeys(ids))
+
+
+def _prebuilt(config: Config, row: AlertRow, name: str, date: datetime) -> Prepared:
+    raw = base64.b64decode(str(row.payload["eml_b64"]))
+    message = email.message_from_bytes(raw, _class=EmailMessage, policy=email.policy.default)
+    assert isinstance(message, EmailMessage)
+    sender = config.alerts.sender
+    if not message["From"]:
+        message["From"] = sender
+    if not message["Message-ID"]:
+        message["Message-ID"] = render.message_id(row.key, row.created_at, 0, sender)
+    if not message["Date"]:
+        message["Date"] = format_datetime(date)
+    to = _addresses(message.get_all("To", []) + message.get_all("Cc", []))
+    bcc = _addresses(message.get_all("Bcc", []))
+    del message["Bcc"]
+    if not to and not bcc:
+        to = config.digest.recipients or config.alerts.recipients
+        message["To"] = ", ".join(to)
+    env = render.Envelope(sender=sender, to=(*to, *bcc), message_id=str(message["Message-ID"]), date=date)
+    return Prepared(message, env, name)
+
+
+def _addresses(values: Sequence[str]) -> tuple[str, ...]:
+    return tuple(addr for _, addr in getaddresses([str(v) for v in values]) if addr)
 
 
 def enqueue_message(
@@ -72,11 +249,10 @@ def enqueue_message(
 ) -> None:
     """Queue a prebuilt email (e.g. the digest) for the same sender; a repeated `key` is ignored.
 
-    Runs in the caller's transaction. The message's own To/Cc are its recipients (default:
-    the alert recipients); a missing Message-ID or From is filled in when it is sent.
+    Runs in the caller's transaction. The message's own To/Cc/Bcc are its recipients
+    (default: digest.recipients, else alerts.recipients); a missing Message-ID, From or
+    Date is filled in when it is sent.
     """
-    from monitor.store import alerts as store_alerts
-
     if store_alerts.exists(session, key):
         return
     store_alerts.add_alert(

@@ -63,6 +63,7 @@ def pending_for_thread(session: Session, thread_key: str) -> AlertRow | None:
             AlertRow.thread_key == thread_key,
             AlertRow.state == "pending",
             AlertRow.sent_at.is_(None),
+            AlertRow.attempts == 0,  # once a send was tried, its content is fixed
         )
         .order_by(AlertRow.id.desc())
         .limit(1)
