@@ -30,6 +30,7 @@ BUILTIN: dict[str, str] = {
     "replay": "connectors.replay:ReplayConnector",
     "facebook": "connectors.facebook:FacebookConnector",
     "instagram": "connectors.instagram:InstagramConnector",
+    "youtube": "connectors.youtube:YouTubeConnector",
 }
 
 DEFAULT_TIMEOUT = (5.0, 30.0)  # connect, read (seconds): every request has one

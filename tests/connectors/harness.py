@@ -368,4 +368,122 @@ class InstagramHarness(Harness):
         raise ValueError(kind)
 
 
-HARNESSES: tuple[type[Harness], ...] = (FacebookHarness, InstagramHarness)
+# ------------------------------------------------------------------ YouTube
+
+
+def iso_z(when: datetime) -> str:
+    return when.strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+class YouTubeHarness(Harness):
+    platform = "youtube"
+    streams = 1
+    deletions = "YouTube does not report deleted comments; re-reading old threads would cost quota"
+    secrets = ("AIzaSyFakeYouTubeKey0123456789abcdef",)
+    base_url = "https://yt.test/youtube/v3"
+    CHANNEL = "UCelmfieldCounselling0001"
+
+    def connector(self, base_url: str, session: requests.Session | None = None) -> Connector:
+        from connectors.youtube import YouTubeConnector, YouTubeSettings
+        from monitor.config import Secret
+
+        if not base_url.endswith("/youtube/v3"):
+            base_url += "/youtube/v3"
+        settings = YouTubeSettings(api_key=Secret(self.secrets[0], "env:YT"), base_url=base_url)
+        c = YouTubeConnector(Account("yt", "youtube", self.CHANNEL), settings, session or requests.Session())
+        c.clock = lambda: NOW
+        return c
+
+    def external_id(self, rec: Rec) -> str:
+        return f"Ugz{rec.post}{rec.reply_to}.{rec.id}" if rec.reply_to else f"Ugz{rec.post}{rec.id}"
+
+    def _comment(self, rec: Rec) -> dict[str, Any]:
+        snippet: dict[str, Any] = {
+            "channelId": self.CHANNEL,
+            "videoId": f"vid{rec.post}",
+            "textDisplay": rec.text,
+            "textOriginal": rec.text,
+            "authorDisplayName": "@rowan_h",
+            "authorChannelUrl": "http://www.youtube.com/@rowan_h",
+            "authorChannelId": {"value": "UCrowanH0000000000000001"},
+            "canRate": True,
+            "viewerRating": "none",
+            "likeCount": 0,
+            "publishedAt": iso_z(rec.at),
+            "updatedAt": iso_z(rec.at),
+        }
+        if rec.reply_to:
+            snippet["parentId"] = f"Ugz{rec.post}{rec.reply_to}"
+        return {"kind": "youtube#comment", "etag": "e", "id": self.external_id(rec), "snippet": snippet}
+
+    def _page(self, index: int) -> dict[str, Any]:
+        recs = self.pages[index] if index < len(self.pages) else []
+        tops = sorted((r for r in recs if not r.reply_to), key=lambda r: r.at, reverse=True)
+        threads = []
+        for top in tops:
+            replies = [self._comment(r) for r in recs if r.reply_to == top.id and r.post == top.post]
+            thread: dict[str, Any] = {
+                "kind": "youtube#commentThread",
+                "etag": "t",
+                "id": self.external_id(top),
+                "snippet": {
+                    "channelId": self.CHANNEL,
+                    "videoId": f"vid{top.post}",
+                    "topLevelComment": self._comment(top),
+                    "canReply": True,
+                    "totalReplyCount": len(replies),
+                    "isPublic": True,
+                },
+            }
+            if replies:
+                thread["replies"] = {"comments": replies}
+            threads.append(thread)
+        body: dict[str, Any] = {
+            "kind": "youtube#commentThreadListResponse",
+            "etag": "p",
+            "pageInfo": {"totalResults": len(threads), "resultsPerPage": 100},
+            "items": threads,
+        }
+        if index + 1 < len(self.pages):
+            body["nextPageToken"] = f"page{index + 1}"
+        return body
+
+    def install(self, mock: Any) -> None:
+        def threads(request: Any) -> Reply:
+            if self.failure:
+                return self.fail_reply(self.failure)[0]
+            index = int(query(request.url).get("pageToken", "page0")[4:])
+            return 200, JSON, json.dumps(self._page(index))
+
+        mock.add_callback("GET", re.compile(r".*/youtube/v3/commentThreads"), threads)
+
+    def fail_reply(self, kind: str) -> tuple[Reply, datetime | None]:
+        if kind == "5xx":
+            body = {
+                "error": {
+                    "code": 503,
+                    "message": "The service is currently unavailable.",
+                    "errors": [
+                        {
+                            "message": "The service is currently unavailable.",
+                            "domain": "global",
+                            "reason": "backendError",
+                        }
+                    ],
+                }
+            }
+            return (503, JSON, json.dumps(body)), None
+        if kind == "429":
+            return (429, {**JSON, "Retry-After": "30"}, "{}"), NOW + timedelta(seconds=30)
+        if kind == "throttled":
+            from connectors.youtube import quota_reset
+
+            return (403, JSON, json.dumps(load("youtube", "error_quota.json"))), quota_reset(NOW)
+        if kind == "malformed":
+            return (200, JSON, '{"kind": "youtube#commentThreadListResponse", "items": ['), None
+        if kind == "expired":
+            return (400, JSON, json.dumps(load("youtube", "error_key_invalid.json"))), None
+        raise ValueError(kind)
+
+
+HARNESSES: tuple[type[Harness], ...] = (FacebookHarness, InstagramHarness, YouTubeHarness)
