@@ -128,7 +128,8 @@ class Service:
         every = self._every
         every("deliver", self.deliver_job, t.deliver_every, first=now)
         every("escalate", self.escalate_job, t.escalate_every, first=now + t.escalate_every)
-        every("heartbeat", self.heartbeat_job, self.heartbeat_interval(), first=now)
+        beat = self.heartbeat_interval()
+        every("heartbeat", self.heartbeat_job, beat, first=now + beat)  # after READY=1
         hour, minute = (int(part) for part in self.config.digest.time.split(":"))
         self.scheduler.add_job(
             self.digest_job,
