@@ -31,6 +31,7 @@ BUILTIN: dict[str, str] = {
     "facebook": "connectors.facebook:FacebookConnector",
     "instagram": "connectors.instagram:InstagramConnector",
     "youtube": "connectors.youtube:YouTubeConnector",
+    "mastodon": "connectors.mastodon:MastodonConnector",
 }
 
 DEFAULT_TIMEOUT = (5.0, 30.0)  # connect, read (seconds): every request has one

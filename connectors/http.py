@@ -166,7 +166,10 @@ def reset_from_headers(headers: Mapping[str, str], now: datetime) -> datetime | 
             when = None
         if when is not None:
             return when if when.tzinfo else when.replace(tzinfo=UTC)
-    reset = _number(headers.get("ratelimit-reset") or headers.get("x-ratelimit-reset"))
+    raw_reset = headers.get("ratelimit-reset") or headers.get("x-ratelimit-reset")
+    if raw_reset and _number(raw_reset) is None:
+        return parse_time(raw_reset)  # Mastodon: an ISO 8601 time
+    reset = _number(raw_reset)
     if reset is not None:
         # Bluesky/Mastodon send epoch seconds; the IETF draft sends seconds from now.
         return datetime.fromtimestamp(reset, UTC) if reset > 1e9 else now + timedelta(seconds=reset)

@@ -3,6 +3,7 @@ shaped exactly like the platform's, and knows how that platform says "no"."""
 
 from __future__ import annotations
 
+import html
 import json
 import re
 from collections.abc import Callable, Mapping
@@ -486,4 +487,120 @@ class YouTubeHarness(Harness):
         raise ValueError(kind)
 
 
-HARNESSES: tuple[type[Harness], ...] = (FacebookHarness, InstagramHarness, YouTubeHarness)
+# ------------------------------------------------------------------ Mastodon
+
+
+class MastodonHarness(Harness):
+    platform = "mastodon"
+    streams = 1
+    edits = "Mastodon does not re-send a mention notification when the status is edited"
+    deletions = "Mastodon does not report deleted statuses through notifications"
+    secrets = ("fakeMastodonToken_0123456789abcdefABCDEF",)
+    base_url = "https://social.test"
+    ME = "109300000000000001"
+
+    def connector(self, base_url: str, session: requests.Session | None = None) -> Connector:
+        from connectors.mastodon import MastodonConnector, MastodonSettings
+        from monitor.config import Secret
+
+        settings = MastodonSettings(
+            access_token=Secret(self.secrets[0], "env:MA"), base_url=base_url, page_size=2
+        )
+        c = MastodonConnector(Account("ma", "mastodon", self.ME), settings, session or requests.Session())
+        c.clock = lambda: NOW
+        return c
+
+    def external_id(self, rec: Rec) -> str:
+        return f"1{int(rec.at.timestamp())}{len(rec.post)}"
+
+    def _notification(self, rec: Rec) -> dict[str, Any]:
+        status_id = self.external_id(rec)
+        return {
+            "id": str(int(rec.at.timestamp())),
+            "type": "mention",
+            "created_at": rec.at.strftime("%Y-%m-%dT%H:%M:%S.000Z"),
+            "account": {
+                "id": "109311111111111111",
+                "username": "rowan",
+                "acct": "rowan@example.social",
+                "display_name": "Rowan",
+                "url": "https://example.social/@rowan",
+            },
+            "status": {
+                "id": status_id,
+                "created_at": rec.at.strftime("%Y-%m-%dT%H:%M:%S.000Z"),
+                "in_reply_to_id": "109322222222222222" if rec.reply_to else None,
+                "in_reply_to_account_id": self.ME if rec.reply_to else None,
+                "sensitive": False,
+                "spoiler_text": "",
+                "visibility": "direct" if "private" in rec.text else "public",
+                "language": "en",
+                "uri": f"https://example.social/users/rowan/statuses/{status_id}",
+                "url": f"https://example.social/@rowan/{status_id}",
+                "replies_count": 0,
+                "reblogs_count": 0,
+                "favourites_count": 0,
+                "edited_at": None,
+                "content": f'<p><span class="h-card"><a href="https://social.test/@elmfield" class="u-url mention">@<span>elmfield</span></a></span> {html.escape(rec.text)}</p>',
+                "reblog": None,
+                "account": {
+                    "id": "109311111111111111",
+                    "username": "rowan",
+                    "acct": "rowan@example.social",
+                    "display_name": "Rowan",
+                    "url": "https://example.social/@rowan",
+                },
+                "media_attachments": [],
+                "mentions": [
+                    {
+                        "id": self.ME,
+                        "username": "elmfield",
+                        "url": "https://social.test/@elmfield",
+                        "acct": "elmfield",
+                    }
+                ],
+                "tags": [],
+                "emojis": [],
+                "card": None,
+                "poll": None,
+            },
+        }
+
+    def install(self, mock: Any) -> None:
+        def notifications(request: Any) -> Reply:
+            if self.failure:
+                return self.fail_reply(self.failure)[0]
+            q = query(request.url)
+            limit = int(q.get("limit", "40"))
+            every = sorted(
+                (self._notification(r) for page in self.pages for r in page), key=lambda n: int(n["id"])
+            )
+            if "min_id" in q:
+                chosen = [n for n in every if int(n["id"]) > int(q["min_id"])][:limit]
+            else:
+                below = [n for n in every if "max_id" not in q or int(n["id"]) < int(q["max_id"])]
+                chosen = below[-limit:]
+            return 200, JSON, json.dumps(list(reversed(chosen)))
+
+        mock.add_callback("GET", re.compile(r".*/api/v1/notifications"), notifications)
+
+    def fail_reply(self, kind: str) -> tuple[Reply, datetime | None]:
+        if kind == "5xx":
+            return (502, {"content-type": "text/html"}, "<html><body>502 Bad Gateway</body></html>"), None
+        if kind in ("429", "throttled"):
+            reset = NOW + timedelta(minutes=4 if kind == "429" else 5)
+            headers = {
+                **JSON,
+                "X-RateLimit-Limit": "300",
+                "X-RateLimit-Remaining": "0",
+                "X-RateLimit-Reset": reset.strftime("%Y-%m-%dT%H:%M:%S.000Z"),
+            }
+            return (429, headers, json.dumps({"error": "Too many requests"})), reset
+        if kind == "malformed":
+            return (200, JSON, '[{"id": "1", "type": "mention", "status": {'), None
+        if kind == "expired":
+            return (401, JSON, json.dumps({"error": "The access token is invalid"})), None
+        raise ValueError(kind)
+
+
+HARNESSES: tuple[type[Harness], ...] = (FacebookHarness, InstagramHarness, YouTubeHarness, MastodonHarness)
