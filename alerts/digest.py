@@ -55,7 +55,8 @@ THEMES: tuple[tuple[str, re.Pattern[str]], ...] = tuple(
         (
             "Communication, no reply",
             r"no (?:reply|response|answer)|never (?:heard|replied|called)|heard nothing|ignored|"
-            r"\bignore|answer(?:ing)? the phone|call(?:ed)? back|put the phone down|unanswered|chas",
+            r"\bignore|answer(?:ing)? the phone|(?:call|rang|ring)(?:ed|s)? back|put the phone down|"
+            r"unanswered|\bchas(?:e|ing)|nobody (?:rang|called|replied|answered|got back)",
         ),
         (
             "Booking and admin",
@@ -350,7 +351,7 @@ def gather(store: Store, config: Config, window: Window, now: datetime) -> Diges
     tz = config.tz
     start, end = window.start, window.end
     prev = Window(start - window.length, start, "previous", "")
-    trend_start = end - timedelta(weeks=TREND_WEEKS)
+    trend_start = end - timedelta(weeks=TREND_WEEKS, hours=1)  # an hour's slack for clock changes
     fetch_from = min(prev.start - 3 * window.length, trend_start)
     waiting_since = min(start, end - timedelta(days=WAITING_DAYS))
     with store.transaction() as s:
@@ -388,11 +389,11 @@ def gather(store: Store, config: Config, window: Window, now: datetime) -> Diges
     daily = tuple(DayVolume(d, dict(per_day[d])) for d in days)
 
     trend = []
-    for i in range(TREND_WEEKS):
-        a = trend_start + timedelta(weeks=i)
-        b = a + timedelta(weeks=1)
-        wk = a.astimezone(tz).isocalendar().week if window.iso_week else None
-        label = f"W{wk}" if wk else f"{(b - timedelta(days=1)).astimezone(tz):%-d %b}"
+    end_local = end.astimezone(tz)
+    for weeks_back in range(TREND_WEEKS, 0, -1):  # local calendar weeks: right across clock changes
+        a = datetime.combine(end_local.date() - timedelta(weeks=weeks_back), end_local.time(), tz)
+        b = datetime.combine(end_local.date() - timedelta(weeks=weeks_back - 1), end_local.time(), tz)
+        label = f"W{a.isocalendar().week}" if window.iso_week else f"{b - timedelta(days=1):%-d %b}"
         fl = flags_in(a, b)
         trend.append(
             TrendPoint(

@@ -18,12 +18,12 @@ def check(store: Store, config: Config, now: datetime) -> int:
     The outbox then sends it again (with a new Message-ID in the same email thread) to the
     recipients and the deputies. Called periodically by the scheduler, before `deliver_due`.
     """
-    if config.alerts.escalate_after_minutes <= 0:
+    if config.alerts.escalate_after_minutes <= 0 or config.alerts.max_escalations <= 0:
         return 0
     cutoff = now - timedelta(minutes=config.alerts.escalate_after_minutes)
     count = 0
     with store.transaction() as session:
-        for row in store_alerts.escalation_candidates(session, cutoff):
+        for row in store_alerts.escalation_candidates(session, cutoff, config.alerts.max_escalations):
             store_alerts.requeue_escalation(session, row, now)
             log.warning(
                 "alert %d (%s, %s) not acknowledged after %d min: sending again (escalation %d)",

@@ -437,3 +437,7 @@ cli.add_command(hide)
 from monitor.cli_digest import digest  # noqa: E402
 
 cli.add_command(digest)
+
+from monitor.cli_alerts import alerts_group  # noqa: E402
+
+cli.add_command(alerts_group)

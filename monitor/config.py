@@ -97,6 +97,7 @@ class AlertsConfig:
     group_minutes: int = 5
     quiet_hours: str | None = None  # "22:00-07:00": high alerts held until the end
     escalate_after_minutes: int = 120
+    max_escalations: int = 3  # re-sends of one unacknowledged urgent alert (0: never)
     give_up_after_hours: int = 48
     include_full_text: bool = False  # email confidentiality_risk text unmasked
     severity: Mapping[str, Severity] = field(default_factory=lambda: dict(DEFAULT_SEVERITY))

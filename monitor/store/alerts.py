@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import and_, or_, select, update
+from sqlalchemy import and_, func, or_, select, update
 from sqlalchemy.orm import Session
 
 from monitor.store.schema import AlertEventRow, AlertItemRow, AlertRow, FindingRow, ItemRow
@@ -178,8 +178,8 @@ def mark_failed(session: Session, alert_id: int, now: datetime, error: str) -> A
 # ------------------------------------------------------------------ escalation
 
 
-def escalation_candidates(session: Session, sent_before: datetime) -> list[AlertRow]:
-    """Urgent alerts sent, not acknowledged, whose last send is older than `sent_before`."""
+def escalation_candidates(session: Session, sent_before: datetime, limit: int) -> list[AlertRow]:
+    """Urgent alerts sent, not acknowledged, escalated fewer than `limit` times, last sent before `sent_before`."""
     return list(
         session.scalars(
             select(AlertRow)
@@ -188,6 +188,7 @@ def escalation_candidates(session: Session, sent_before: datetime) -> list[Alert
                 AlertRow.severity == "urgent",
                 AlertRow.state == "sent",
                 AlertRow.acked_at.is_(None),
+                AlertRow.escalations < limit,
                 or_(
                     and_(AlertRow.last_escalated_at.is_(None), AlertRow.sent_at <= sent_before),
                     AlertRow.last_escalated_at <= sent_before,
@@ -264,3 +265,14 @@ def failed_since(session: Session, since: datetime) -> list[AlertRow]:
             .order_by(AlertRow.id)
         )
     )
+
+
+def item_counts(session: Session, alert_ids: Sequence[int]) -> dict[int, int]:
+    if not alert_ids:
+        return {}
+    rows = session.execute(
+        select(AlertItemRow.alert_id, func.count())
+        .where(AlertItemRow.alert_id.in_(list(alert_ids)))
+        .group_by(AlertItemRow.alert_id)
+    ).all()
+    return {int(a): int(n) for a, n in rows}
