@@ -91,7 +91,7 @@ INSULT = cues([
 TARGET = re.compile(
     r"(?<![a-z])(?:you|u|ur|your|yours|you're|youre|yous|youse|ya|she|her|he|him|his|they|"
     r"them|staff|counsellor|counsellors|therapist|therapists|receptionist|ceo|manager|"
-    r"volunteers?|whoever runs|the lot of|lot of (?:you|yous|them)|this page|this place|"
+    r"volunteers?|whoever runs|the lot of|lot of (?:you|yous|them)|(?:bunch|pack|shower) of|this page|this place|"
     r"people who|anyone who|the blonde one|woman|man|girl|lady|lassie)(?![a-z])|@[\w.]+"
 )
 
@@ -103,6 +103,13 @@ IDENTITY = words(
     "poles", "romanian", "gypsy", "gypsies", "pikey", "women", "feminist", "feminists",
     "disabled", "autistic", "nigger", "niggers", "wog", "wogs",
 )  # fmt: skip
+# Wider net for letting the learned hate score count: groups HatEval-style hate targets.
+HATE_GATE = re.compile(
+    rf"(?<![a-z]){IDENTITY}(?![a-z])|(?<![a-z])(?:woman|girls?|bitch\w*|whores?|hoes?|sluts?|"
+    r"cunts?|skanks?|feminazis?|illegals?|aliens?|border|borders|deport\w*|invasion|invaders?|"
+    r"wall|islam\w*|sharia|arabs?|africans?|mexicans?|blacks?|hijab|burqa|rapefugees?|"
+    r"men|females?)(?![a-z])"
+)
 HATE = cues([
     (rf"{IDENTITY}[^.!?]{{0,60}}(?:freaks?|nutters?|disgusting|vermin|scum|filth|🤮|send them "
      r"(?:home|back)|go home|get out|keep (?:them|those)[^.!?]{0,20}away|ban them|not welcome|"
@@ -140,12 +147,32 @@ COMPLAINT = cues([
      0.7, "complaint cue"),
     (r"(?:[1-2]|one|two) ?(?:/ ?5|stars?)", 0.6, "low rating"),
 ])  # fmt: skip
+# Generic negative evaluation of a service (weighted by the learned complaint score).
+EVALUATION = cues([
+    (words("worst", "terrible", "awful", "horrible", "ridiculous", "unacceptable", "useless",
+           "poor", "pathetic", "rubbish", "shocking", "disappointed", "disappointing",
+           "frustrat\\w+", "annoyed", "angry", "furious", "fed up", "not happy", "unhappy",
+           "still (?:waiting|no|not|haven'?t|hasn'?t)", "never (?:again|got|received|answered)",
+           "no (?:one|body) (?:answers|helps|cares|called)", "hours? on hold", "on hold",
+           "lost (?:my|our)", "delayed", "cancelled", "canceled", "late again", "again\\?+",
+           "hung up", "unhelpful", "fail(?:ed|s|ing)?", "sucks?", "bad service", "joke",
+           "waste of (?:time|money)", "lied", "lies", "ignored", "ignoring", "disgusted",
+           "why (?:is|are|do|does|can'?t|won'?t|hasn'?t|haven'?t)"),
+     0.8, "negative evaluation"),
+])  # fmt: skip
 ELSEWHERE = re.compile(
     r"(?<![a-z])(?:nhs|westminster|government|tories|labour|council|gp surgery|camhs|"
     r"the ?(?:bbc|drama|show|film|telly)|argyle|defending|ref)(?![a-z])"
 )
+JOKING = re.compile(r"😂|🤣|(?<![a-z])(?:lol|lmao|haha\w*)(?![a-z])")
+COMPETENCE = cues([
+    (words("useless", "incompetent", "clowns?", "🤡", "fraud", "liar", "grifter", "parasite",
+           "amateurs?", "cowboys", "waste of (?:oxygen|space|money|time)", "psycho",
+           "couldn'?t \\w+ (?:their|his|her) way out of", "shouldn'?t be (?:allowed|near)"),
+     0.7, "attack on competence"),
+])  # fmt: skip
 PRAISE_COMPLAINT = re.compile(
-    r"only complaint[^.!?]{0,40}(?:too (?:soon|short)|ended)|terrible news[^.!?]{0,40}"
+    r"only complaint[^.!?]{0,80}(?:too (?:soon|short)|ended)|terrible news[^.!?]{0,40}"
     r"(?:cry|appreciation)|thank god for|in the best way"
 )
 
@@ -164,7 +191,11 @@ ENGAGE_QUESTION = cues([
      0.8, "question or request for the organisation"),
 ])  # fmt: skip
 ENGAGE_OFFER = cues([
-    (words("volunteer\\w*", "partnership\\w*", "sponsor\\w*", "fundrais\\w*", "donat\\w+",
+    (words("(?:can|could|would|how (?:do|can)) (?:i|we|you|someone) (?:\\w+ )?volunteer",
+           "volunteering (?:going|opportunit\\w+|roles?|going)", "any volunteering",
+           "(?:like|love|want|keen) to (?:volunteer|help out|get involved)", "partnership\\w*",
+           "sponsor (?:link|me|page)", "(?:do|run|organise|hold|doing|host) (?:a |an )?"
+           "(?:\\w+ )?fundrais\\w+ (?:for|gig|event)", "donat\\w+",
            "fund (?:a few|some|free) places", "csr", "collaborat\\w+", "reporter", "journalist",
            "press enquiry", "radio", "podcast (?:guest|interview)", "piece on", "would love \\d+ mins",
            "speak to someone", "run (?:a|an|the) (?:workshop|talk|stall)", "the \\w+ 10k",

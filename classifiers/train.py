@@ -136,12 +136,22 @@ def build_tasks(data: Path) -> list[Task]:
         ),
         Task(
             "complaint",
-            read_airline(data, "train"),
+            _with_background(read_airline(data, "train"), read_tweeteval(data, "offensive", "train")),
             read_airline(data, "val"),
-            "Twitter US Airline Sentiment, train split (negative vs neutral/positive)",
-            "CC BY-NC-SA 4.0 (Figure Eight 'Data for Everyone')",
+            "Twitter US Airline Sentiment train split (negative vs neutral/positive), plus the "
+            "OLID train tweets as background non-complaints (so that text which is not about a "
+            "service is not read as a complaint)",
+            "CC BY-NC-SA 4.0 (Figure Eight 'Data for Everyone'); OLID as above",
         ),
     ]
+
+
+def _with_background(task: Split, background: Split) -> Split:
+    """Add unrelated tweets as negatives (label 0)."""
+    return Split(
+        task.texts + background.texts,
+        np.concatenate([task.labels, np.zeros(len(background.texts), dtype=np.int64)]),
+    )
 
 
 def write_card(path: Path, tasks: Sequence[Task], stats: dict[str, dict[str, float]]) -> None:
