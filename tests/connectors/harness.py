@@ -498,13 +498,14 @@ class MastodonHarness(Harness):
     secrets = ("fakeMastodonToken_0123456789abcdefABCDEF",)
     base_url = "https://social.test"
     ME = "109300000000000001"
+    page_size: ClassVar[int] = 2  # small, so the contract test pages
 
     def connector(self, base_url: str, session: requests.Session | None = None) -> Connector:
         from connectors.mastodon import MastodonConnector, MastodonSettings
         from monitor.config import Secret
 
         settings = MastodonSettings(
-            access_token=Secret(self.secrets[0], "env:MA"), base_url=base_url, page_size=2
+            access_token=Secret(self.secrets[0], "env:MA"), base_url=base_url, page_size=self.page_size
         )
         c = MastodonConnector(Account("ma", "mastodon", self.ME), settings, session or requests.Session())
         c.clock = lambda: NOW

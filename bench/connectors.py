@@ -1,0 +1,90 @@
+"""Requests per poll, per platform: an idle poll, and a poll that finds 250 new comments
+spread over 40 posts, against naive per-post polling (list the posts, then one request per
+post). HTTP is mocked with `responses` (the same harnesses as the contract test).
+
+    .venv/bin/python bench/connectors.py
+"""
+
+from __future__ import annotations
+
+import sys
+from datetime import timedelta
+from pathlib import Path
+
+import responses
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from tests.connectors.harness import (
+    HARNESSES,
+    NOW,
+    FacebookHarness,
+    Harness,
+    InstagramHarness,
+    MastodonHarness,
+    Rec,
+    RespMock,
+    YouTubeHarness,
+    merge_marks,
+)
+
+POSTS, ITEMS = 40, 250
+
+
+def burst() -> list[Rec]:
+    """250 comments over 40 posts in the last 5 hours, a reply every third one."""
+    recs = []
+    for n in range(ITEMS):
+        post = f"p{n % POSTS}"
+        at = NOW - timedelta(minutes=5 + n)
+        reply_to = f"c{n - POSTS}" if n % 3 == 2 and n >= POSTS else None
+        recs.append(Rec(f"c{n}", f"comment {n}", at, post=post, reply_to=reply_to))
+    return recs
+
+
+def pages_for(h: Harness, recs: list[Rec]) -> list[list[Rec]]:
+    """How the platform would page this: by post (Graph API feeds) or by item."""
+    if isinstance(h, FacebookHarness | InstagramHarness):
+        posts = sorted({r.post for r in recs}, key=lambda p: int(p[1:]))
+        per_page = 25
+        groups = [posts[i : i + per_page] for i in range(0, len(posts), per_page)]
+        return [[r for r in recs if r.post in g] for g in groups]
+    if isinstance(h, YouTubeHarness):  # 100 threads a page, replies inside their thread
+        tops = [r for r in recs if not r.reply_to]
+        groups = [tops[i : i + 100] for i in range(0, len(tops), 100)]
+        return [
+            [r for r in recs if (r.reply_to and f"c{r.reply_to[1:]}" in {t.id for t in g}) or r in g]
+            for g in groups
+        ]
+    return [recs]
+
+
+def run(h: Harness) -> tuple[int, int, int, int]:
+    with responses.RequestsMock(assert_all_requests_are_fired=False) as rsps:
+        mock = RespMock(rsps, h.base_url)
+        h.install(mock)
+        h.serve(*pages_for(h, burst()))
+        pages = list(h.connector(mock.base_url).fetch({}, None))
+        busy = sum(p.requests for p in pages)
+        items = sum(len(p.items) for p in pages)
+        reads = sum(p.reads for p in pages)
+        marks = merge_marks({}, pages)
+        rsps.calls.reset()
+        idle = sum(p.requests for p in h.connector(mock.base_url).fetch(marks, None))
+    return idle, busy, items, reads
+
+
+def main() -> None:
+    MastodonHarness.page_size = 40
+    print(
+        f"{'platform':<10} {'streams':>7} {'idle poll':>9} {'250 new/40 posts':>16} {'naive per-post':>14} {'items':>6} {'reads':>6}"
+    )
+    for cls in HARNESSES:
+        h = cls()
+        idle, busy, items, reads = run(h)
+        naive = 1 + POSTS + (h.streams - 1)  # list posts, one call per post, other streams
+        print(f"{h.platform:<10} {h.streams:>7} {idle:>9} {busy:>16} {naive:>14} {items:>6} {reads:>6}")
+
+
+if __name__ == "__main__":
+    main()
