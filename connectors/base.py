@@ -32,6 +32,7 @@ BUILTIN: dict[str, str] = {
     "instagram": "connectors.instagram:InstagramConnector",
     "youtube": "connectors.youtube:YouTubeConnector",
     "mastodon": "connectors.mastodon:MastodonConnector",
+    "x": "connectors.x:XConnector",
 }
 
 DEFAULT_TIMEOUT = (5.0, 30.0)  # connect, read (seconds): every request has one

@@ -604,4 +604,113 @@ class MastodonHarness(Harness):
         raise ValueError(kind)
 
 
-HARNESSES: tuple[type[Harness], ...] = (FacebookHarness, InstagramHarness, YouTubeHarness, MastodonHarness)
+# ------------------------------------------------------------------ X
+
+
+class XHarness(Harness):
+    platform = "x"
+    streams = 2  # mentions, own
+    deletions = "X does not report deletions; finding them means paying to re-read old posts"
+    secrets = ("AAAAAAAAAAAAAAAAAAAAAFakeXBearerToken0123456789",)
+    base_url = "https://x.test"
+    ME = "1354143047324299264"
+
+    def connector(self, base_url: str, session: requests.Session | None = None) -> Connector:
+        from connectors.x import XConnector, XSettings
+        from monitor.config import Secret
+
+        settings = XSettings(bearer_token=Secret(self.secrets[0], "env:X"), base_url=base_url)
+        c = XConnector(Account("x", "x", self.ME), settings, session or requests.Session())
+        c.clock = lambda: NOW
+        return c
+
+    def _id(self, rec: Rec) -> int:
+        return int(rec.at.timestamp()) * 10
+
+    def external_id(self, rec: Rec) -> str:
+        return str(self._id(rec))
+
+    def _tweet(self, rec: Rec) -> dict[str, Any]:
+        texts: dict[str, str] = self.__dict__.setdefault("texts", {})
+        original = self._id(rec)
+        tweet_id = original if texts.setdefault(rec.id, rec.text) == rec.text else original + 5
+        tweet: dict[str, Any] = {
+            "edit_history_tweet_ids": [str(original)] + ([str(tweet_id)] if tweet_id != original else []),
+            "id": str(tweet_id),
+            "text": f"@ElmfieldCIC {rec.text}",
+            "author_id": "1578516242867945475",
+            "conversation_id": f"17{rec.post[1:]}",
+            "created_at": rec.at.strftime("%Y-%m-%dT%H:%M:%S.000Z"),
+        }
+        if rec.reply_to:
+            tweet["in_reply_to_user_id"] = self.ME
+            tweet["referenced_tweets"] = [{"type": "replied_to", "id": f"17{rec.post[1:]}"}]
+        return tweet
+
+    def install(self, mock: Any) -> None:
+        def mentions(request: Any) -> Reply:
+            if self.failure:
+                return self.fail_reply(self.failure)[0]
+            q = query(request.url)
+            index = int(q.get("pagination_token", "page0")[4:])
+            since = int(q.get("since_id", "0"))
+            pages = [[self._tweet(r) for r in page] for page in self.pages]
+            pages = [[t for t in page if int(t["id"]) > since] for page in pages]
+            data = sorted(pages[index] if index < len(pages) else [], key=lambda t: -int(t["id"]))
+            every = [int(t["id"]) for page in pages for t in page]
+            meta: dict[str, Any] = {"result_count": len(data)}
+            if data:
+                meta["newest_id"] = str(max(every) if index == 0 else max(int(t["id"]) for t in data))
+                meta["oldest_id"] = str(min(int(t["id"]) for t in data))
+            if index + 1 < len(pages):
+                meta["next_token"] = f"page{index + 1}"
+            body: dict[str, Any] = {"data": data, "meta": meta} if data else {"meta": meta}
+            return 200, JSON, json.dumps(body)
+
+        def own(request: Any) -> Reply:
+            if self.failure:
+                return self.fail_reply(self.failure)[0]
+            return 200, JSON, json.dumps({"meta": {"result_count": 0}})
+
+        mock.add_callback("GET", re.compile(r".*/2/users/\d+/mentions"), mentions)
+        mock.add_callback("GET", re.compile(r".*/2/users/\d+/tweets"), own)
+
+    def fail_reply(self, kind: str) -> tuple[Reply, datetime | None]:
+        reset = NOW + timedelta(minutes=12)
+        if kind == "5xx":
+            body = {
+                "title": "Service Unavailable",
+                "detail": "Service Unavailable",
+                "type": "about:blank",
+                "status": 503,
+            }
+            return (503, JSON, json.dumps(body)), None
+        if kind in ("429", "throttled"):
+            headers = {
+                **JSON,
+                "x-rate-limit-limit": "300",
+                "x-rate-limit-remaining": "0",
+                "x-rate-limit-reset": str(int(reset.timestamp())),
+            }
+            body = {
+                "title": "Too Many Requests",
+                "detail": "Too Many Requests",
+                "type": "about:blank",
+                "status": 429,
+            }
+            return (429, headers, json.dumps(body)), reset
+        if kind == "malformed":
+            return (200, JSON, '{"data": [{"id": "1"'), None
+        if kind == "expired":
+            body = {"title": "Unauthorized", "type": "about:blank", "status": 401, "detail": "Unauthorized"}
+            return (401, JSON, json.dumps(body)), None
+        raise ValueError(kind)
+
+
+HARNESSES: tuple[type[Harness], ...] = (
+    FacebookHarness,
+    InstagramHarness,
+    YouTubeHarness,
+    MastodonHarness,
+    XHarness,
+)
