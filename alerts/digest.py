@@ -19,6 +19,7 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
+from alerts.digest_text import Theme, quote, themes
 from monitor import health as health_mod
 from monitor.config import Config
 from monitor.errors import InputError
@@ -32,44 +33,7 @@ SEVERITIES = ("urgent", "high", "low")
 HOSTILE = ("threat", "harassment", "hate")
 WAITING_DAYS = 14  # questions this recent with no reply from us are listed
 TREND_WEEKS = 8
-EXCERPT = 140
 STALE_HOURS = 24  # an account with no successful poll for this long is flagged, failing or not
-
-# Recurring complaint subjects: (name, pattern) applied to negative-publicity items. An item
-# can touch several themes; one that matches none is counted under "Other".
-THEMES: tuple[tuple[str, re.Pattern[str]], ...] = tuple(
-    (name, re.compile(pattern, re.IGNORECASE))
-    for name, pattern in (
-        (
-            "Waiting times",
-            r"\bwait(?:ing|ed|s)?\b|waiting list|\bweeks?\b|\bmonths?\b|\bqueue|\bdelay|"
-            r"still (?:no|not)|heard nothing|\bages\b",
-        ),
-        ("Cost and fees", r"£\s?\d|\bcost|\bprice|\bexpensive|\bfees?\b|\bcharg|\bafford|\bpay\b|\bpenny"),
-        ("Cancellations", r"\bcancel|\bresched|\bmoved\b|called off|\bpostpon|no[- ]show"),
-        (
-            "Staff attitude",
-            r"\brude\b|dismissive|unprofessional|attitude|judgement|judgment|patronis|condescend|"
-            r"\bsmug\b|didn'?t listen|sighed|\bsacking\b|\bamateurs?\b",
-        ),
-        (
-            "Communication, no reply",
-            r"no (?:reply|response|answer)|never (?:heard|replied|called)|heard nothing|ignored|"
-            r"\bignore|answer(?:ing)? the phone|(?:call|rang|ring)(?:ed|s)? back|put the phone down|"
-            r"unanswered|\bchas(?:e|ing)|nobody (?:rang|called|replied|answered|got back)",
-        ),
-        (
-            "Booking and admin",
-            r"\bbook|\breferr|\bform\b|\bforms\b|paperwork|\bwebsite|\badmin|triage|\bemail",
-        ),
-        (
-            "Accessibility",
-            r"\baccess|wheelchair|\bstairs|\blift\b|\bparking|\bdisab|\bdeaf|interpreter|"
-            r"\bbus(?:es)?\b|thin walls|could hear",
-        ),
-    )
-)
-
 
 # ------------------------------------------------------------------ the window
 
@@ -213,13 +177,6 @@ class Waiting:
 
 
 @dataclass(frozen=True)
-class Theme:
-    name: str
-    count: int
-    example: str | None  # masked, ≤ EXCERPT characters
-
-
-@dataclass(frozen=True)
 class Connector:
     name: str
     platform: str
@@ -276,36 +233,6 @@ class Digest:
         return self.this.items_total == 0 and self.this.alerts_total == 0 and not self.urgent
 
 
-# ------------------------------------------------------------------ masking
-
-
-def mask_text(text: str) -> str:
-    """Sensitive spans (names, handles, contacts, health details) replaced, as in alerts."""
-    from alerts.mask import mask  # lazy: the detector loads its name gazetteer on first use
-
-    return mask(text)
-
-
-def excerpt(text: str, limit: int = EXCERPT) -> str:
-    flat = " ".join(mask_text(text).split())
-    if len(flat) <= limit:
-        return flat
-    cut = flat[: limit - 1].rsplit(" ", 1)[0]
-    return cut.rstrip(",.;:-") + "…"
-
-
-def _quote(item: q.ItemText) -> str:
-    if item.private:
-        return "(a private message: read it on the platform)"
-    if item.sensitive:
-        return "(not quoted: it may identify someone)"
-    if item.deleted:
-        return "(deleted by its author)"
-    if item.text is None:
-        return "(text erased under the retention policy)"
-    return excerpt(item.text)
-
-
 # ------------------------------------------------------------------ gathering
 
 
@@ -326,24 +253,6 @@ def _figures(
 
 def _within(at: datetime, start: datetime, end: datetime) -> bool:
     return start <= at < end
-
-
-def _themes(items: Sequence[q.ItemText]) -> tuple[Theme, ...]:
-    found: list[tuple[str, list[q.ItemText]]] = [(name, []) for name in (*(n for n, _ in THEMES), "Other")]
-    for item in items:
-        text = item.text or ""
-        hits = [bucket for (_, pattern), bucket in zip(THEMES, found, strict=False) if pattern.search(text)]
-        for _, bucket in hits or [found[-1]]:
-            bucket.append(item)
-    themes = []
-    for name, bucket in found:
-        if not bucket:
-            continue
-        quotable = [i for i in bucket if i.text and not (i.private or i.sensitive or i.deleted)]
-        example = excerpt(quotable[-1].text or "") if quotable else None
-        themes.append(Theme(name, len(bucket), example))
-    order = {name: i for i, (name, _) in enumerate(found)}
-    return tuple(sorted(themes, key=lambda t: (t.name == "Other", -t.count, order[t.name])))
 
 
 def gather(store: Store, config: Config, window: Window, now: datetime) -> Digest:
@@ -445,12 +354,12 @@ def gather(store: Store, config: Config, window: Window, now: datetime) -> Diges
             for a in urgent
         ),
         waiting=tuple(
-            Waiting(w.platform, w.account, w.created_at, _quote(w), w.permalink, now - w.created_at)
+            Waiting(w.platform, w.account, w.created_at, quote(w), w.permalink, now - w.created_at)
             for w in waiting
         ),
         waiting_since=waiting_since,
         complaints=len(complaints),
-        themes=_themes(complaints),
+        themes=themes(complaints),
         connectors=tuple(connectors),
         outbox_pending=health.outbox_pending,
         outbox_failed=tuple(failed),

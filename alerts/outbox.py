@@ -63,14 +63,18 @@ def retry_delay(attempts: int, severity: str) -> timedelta:
 def deliver_due(store: Store, config: Config, now: datetime, *, transport: Transport | None = None) -> int:
     """Send every email that is due; return how many were delivered."""
     transport = transport or transport_for(config)
-    with store.transaction() as session:
-        due = store_alerts.due_ids(session, now)
-    sent = 0
-    for alert_id in due:
-        try:
-            sent += deliver_one(store, config, now, alert_id, transport)
-        except Exception:  # a bug with one message never blocks the ones behind it
-            log.exception("alert %d: unexpected error while delivering; it will be retried", alert_id)
+    sent, tried = 0, set[int]()
+    for _ in range(3):  # a second pass sends notices queued by the first (e.g. "alert failed")
+        with store.transaction() as session:
+            due = [i for i in store_alerts.due_ids(session, now) if i not in tried]
+        if not due:
+            break
+        for alert_id in due:
+            tried.add(alert_id)
+            try:
+                sent += deliver_one(store, config, now, alert_id, transport)
+            except Exception:  # a bug with one message never blocks the ones behind it
+                log.exception("alert %d: unexpected error while delivering; it will be retried", alert_id)
     return sent
 
 

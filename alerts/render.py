@@ -12,6 +12,7 @@
 
 from __future__ import annotations
 
+import email.policy
 import hashlib
 import re
 import unicodedata
@@ -29,6 +30,9 @@ from alerts import mask as masking
 from alerts.view import AlertView, sample, sample_notice
 from monitor.config import Config
 
+# Folding a header at 78 columns can drop the space between two encoded words (a CPython
+# email bug: "“0 0”" comes back as "“00”"); our headers are short, so fold only at 998.
+HEADER_POLICY = email.policy.default.clone(max_line_length=998)
 SUBJECT_MAX = 120
 SNIPPET_MAX = 48
 # Categories whose words may appear in a subject (a lock screen shows it). Never
@@ -160,6 +164,7 @@ def _assemble(
     msg.set_content(_tidy(text))
     if html is not None:
         msg.add_alternative(html, subtype="html")
+    msg.policy = HEADER_POLICY  # bodies are already encoded; this only affects header folding
     return msg
 
 

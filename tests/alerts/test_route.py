@@ -48,7 +48,9 @@ def test_severity_is_configurable_per_label(store: Store, tmp_path: Path, clock:
     assert alerts_in(store)[0].severity == "high"
 
 
-def test_high_alerts_group_per_thread_within_the_window(store: Store, tmp_path: Path, clock: FakeClock) -> None:
+def test_high_alerts_group_per_thread_within_the_window(
+    store: Store, tmp_path: Path, clock: FakeClock
+) -> None:
     config = make_config(tmp_path)
     first = add_item(store, "c1", now=clock.now, post_id="p1")
     assert decide(store, config, first, ["harassment"], clock.now) == 1
@@ -133,7 +135,10 @@ def test_a_thread_with_new_findings_gets_a_follow_up_in_the_same_email_thread(
     decide(store, config, add_item(store, "c1", now=clock.now, post_id="p1"), ["harassment"], clock.now)
     assert outbox.deliver_due(store, config, clock.advance(minutes=5)) == 1
     clock.advance(hours=3)
-    assert decide(store, config, add_item(store, "c2", now=clock.now, post_id="p1"), ["harassment"], clock.now) == 1
+    assert (
+        decide(store, config, add_item(store, "c2", now=clock.now, post_id="p1"), ["harassment"], clock.now)
+        == 1
+    )
     assert outbox.deliver_due(store, config, clock.advance(minutes=5)) == 1
     first, follow_up = alerts_in(store)
     assert follow_up.in_reply_to == first.message_id
