@@ -20,7 +20,7 @@ import pytest
 from click.testing import CliRunner
 from sqlalchemy import select
 
-from alerts import charts, digest, digest_render
+from alerts import charts, digest, digest_render, digest_text
 from alerts.digest import Window
 from connectors import base as connector_base
 from monitor.cli import cli
@@ -559,3 +559,46 @@ def test_cli_demo_says_when_the_database_is_empty(tmp_path: Path, monkeypatch: p
     result = CliRunner().invoke(cli, ["digest", "--demo"])
     assert result.exit_code == 1
     assert "run `monitor scan --since 60d --demo` first" in result.output
+
+
+# ------------------------------------------------------------------ themes and excerpts
+
+
+def _complaint(text: str | None, **flags: bool) -> store_digest.ItemText:
+    return store_digest.ItemText(
+        1, "facebook", "fb", "comment", NOW, text,
+        flags.get("private", False), None, flags.get("sensitive", False), flags.get("deleted", False),
+    )  # fmt: skip
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("I've been on the waiting list for 4 months", {"Waiting times"}),
+        ("£35 a session?? can't afford that", {"Cost and fees"}),
+        ("my session was cancelled by text an hour before", {"Cancellations"}),
+        ("the woman on reception was so rude", {"Staff attitude"}),
+        ("emailed twice and never heard back", {"Communication, no reply"}),
+        ("the online referral form keeps crashing", {"Booking and admin"}),
+        ("no lift and the room is up two flights of stairs", {"Accessibility"}),
+        ("absolute joke of an organisation", {"Other"}),
+    ],
+    ids=["waiting", "cost", "cancel", "attitude", "no-reply", "booking", "access", "other"],
+)
+def test_theme_table(text: str, expected: set[str]) -> None:
+    assert {t.name for t in digest_text.themes([_complaint(text)])} == expected
+
+
+def test_theme_examples_are_masked_cut_and_never_private() -> None:
+    long = "Waited 16 weeks, ring Jo on 07700 900456 " + "and nothing happened " * 10
+    found = digest_text.themes(
+        [
+            _complaint("waited weeks, a private message", private=True),
+            _complaint(long),
+            _complaint("waited weeks, deleted", deleted=True),
+        ]
+    )
+    assert [(t.name, t.count) for t in found] == [("Waiting times", 3)]
+    example = found[0].example or ""
+    assert len(example) <= digest_text.EXCERPT and example.endswith("…")
+    assert "07700" not in example and example.startswith("Waited 16 weeks, ring")
