@@ -18,6 +18,7 @@ from classifiers import confidentiality, risk, rules
 from classifiers.features import LinearModels, prepare
 from classifiers.lexicon import Hit, find, quote
 from classifiers.normalise import Normalised, normalise
+from classifiers.profanity import ProfanityModel
 from monitor.errors import ClassifierError
 from monitor.types import LABELS, SCORE_ONLY, Classification, TextInput
 
@@ -67,6 +68,11 @@ class DefaultClassifier:
             path = resources.files("classifiers").joinpath("models/linear.npz")
             with resources.as_file(path) as real:
                 self.models = LinearModels.load(str(real))
+            prof = resources.files("classifiers").joinpath("models/profanity.npz")
+            self.profanity: ProfanityModel | None = None
+            if prof.is_file():
+                with resources.as_file(prof) as real:
+                    self.profanity = ProfanityModel.load(str(real))
         except (OSError, ValueError, KeyError) as exc:
             raise ClassifierError(f"default classifier: cannot load models: {exc}") from exc
 
@@ -77,7 +83,11 @@ class DefaultClassifier:
             text = _safe_text(item.text)
             truncated.append(len(text) > MAX_CHARS)
             views.append(normalise(text[:MAX_CHARS]))
-        learned = self.models.predict([prepare(v.match) for v in views])
+        prepared = [prepare(v.match) for v in views]
+        learned = self.models.predict(prepared)
+        if self.profanity is not None and "offensive" in self.models.names:
+            col = self.models.names.index("offensive")
+            learned[:, col] = self.profanity.blend(learned[:, col], prepared)
         out: list[Classification] = []
         for item, view, cut, row in zip(inputs, views, truncated, learned, strict=True):
             ml = {name: float(row[i]) for i, name in enumerate(self.models.names)}
