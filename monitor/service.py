@@ -123,7 +123,7 @@ class Service:
                 next_run_time=now + index * t.first_poll_stagger,
                 # A run late by less than one interval still runs; later ones are coalesced
                 # into one. (APScheduler 3's default of 1 s would silently skip late polls.)
-                misfire_grace_time=int(interval.total_seconds()),
+                misfire_grace_time=max(1, int(interval.total_seconds())),
             )
         every = self._every
         every("deliver", self.deliver_job, t.deliver_every, first=now)
@@ -390,7 +390,13 @@ def install_signal_handlers(service: Service) -> None:
     signal.signal(signal.SIGINT, handler)
 
 
-def serve(config: Config, environ: Mapping[str, str], *, timings: Timings = Timings()) -> int:
+def serve(
+    config: Config,
+    environ: Mapping[str, str],
+    *,
+    timings: Timings = Timings(),
+    build: Callable[[Config, Store], pipeline.Context] = pipeline.build_context,
+) -> int:
     """`monitor run`: lock, migrate, schedule, run until SIGTERM; return the exit code."""
     notifier = Notifier.from_environ(environ)
     if not logging.getLogger().isEnabledFor(logging.DEBUG):  # "Running job …" every 30 s is noise
@@ -399,7 +405,7 @@ def serve(config: Config, environ: Mapping[str, str], *, timings: Timings = Timi
     try:
         store.acquire_lock()  # before migrating: two daemons never migrate at once
         store.upgrade()
-        ctx = pipeline.build_context(config, store)
+        ctx = build(config, store)
         with store.transaction() as session:
             accounts.ensure(session, [pipeline.account_of(a) for a in config.accounts])
         service = Service(ctx, notifier, timings)
