@@ -10,6 +10,7 @@ labels at or above their threshold (0.5 unless overridden), reasons and sensitiv
 from __future__ import annotations
 
 import logging
+import re
 from collections.abc import Mapping, Sequence
 from importlib import resources
 from typing import Any
@@ -28,11 +29,11 @@ __all__ = ["MAX_CHARS", "DefaultClassifier"]
 
 MAX_CHARS = 5000
 TRUNCATED_NOTE = "text truncated for scoring (first 5,000 characters scored)"
-_PRAISE = rules.re.compile(
+_PRAISE = re.compile(
     r"(?<![a-z])(?:proud|brilliant|class|amazing|loved|lovely|great|best|thank|thanks|"
     r"fab|fantastic|legend|superstar|gorgeous|beautiful|helped|smashing|saved)(?![a-z])"
 )
-_ORG_TARGET = rules.re.compile(
+_ORG_TARGET = re.compile(
     r"(?<![a-z])(?:you|u|ur|your|you lot|yous|staff|counsellors?|therapists?|receptionist|ceo|"
     r"manager|volunteers|service|hub|rooms|waiting list|sessions?|booking|the page|this page|"
     r"harbour lane|management|trustees|they|them|their)(?![a-z])|@[\w.]+"
@@ -40,7 +41,7 @@ _ORG_TARGET = rules.re.compile(
 
 
 # words about the service itself: a complaint is about the service, not the writer's life
-_SERVICE = rules.re.compile(
+_SERVICE = re.compile(
     r"(?<![a-z])(?:service|staff|customer|customers|wait|waiting|waited|hours?|phone|call|calls|"
     r"called|hold|booking|booked|book|cancel\w*|delay\w*|refund\w*|fees?|charg\w+|emails?|"
     r"repl\w+|respon\w+|answer\w*|support|team|app|website|site|system|appointments?|"
@@ -105,8 +106,8 @@ class DefaultClassifier:
 
         # spam first: it silences contact-detail confidentiality and engagement
         spam_hits = _distinct(find(rules.SPAM, text))
-        url = rules._URL.search(view.lower) is not None
-        money = rules._MONEY.search(text) is not None
+        url = rules.URL.search(view.lower) is not None
+        money = rules.MONEY.search(text) is not None
         spam = min(0.99, 0.3 * len(spam_hits) + (0.2 if url else 0) + (0.1 if money else 0))
         if len(spam_hits) == 1 and not (url or money):
             spam = min(spam, 0.3)
@@ -212,7 +213,7 @@ def _negative_publicity(
         score *= 0.3
     if rules.PRAISE_COMPLAINT.search(text):
         score *= 0.3
-    if rules.ELSEWHERE.search(text) and not rules.re.search(r"(?<![a-z])(?:you|your|ur)(?![a-z])", text):
+    if rules.ELSEWHERE.search(text) and not re.search(r"(?<![a-z])(?:you|your|ur)(?![a-z])", text):
         score *= 0.4
     if risk_score >= 0.5:
         score *= 0.5

@@ -226,8 +226,8 @@ SPAM = cues([
            "legit 🙏"),
      0.6, "spam cue"),
 ])  # fmt: skip
-_URL = re.compile(
+URL = re.compile(
     r"https?://\S+|www\.\S+|\b[\w-]+(?:\.[\w-]+)*\.(?:com|net|org|info|xyz|co\.uk|"
     r"io|ly|biz|top|click)(?:/\S*)?"
 )
-_MONEY = re.compile(r"£\s?\d|\$\s?\d|\d+k (?:real )?followers|\d+ ?%")
+MONEY = re.compile(r"£\s?\d|\$\s?\d|\d+k (?:real )?followers|\d+ ?%")

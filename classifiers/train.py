@@ -209,6 +209,9 @@ HatEval's test split is known to differ in distribution from train/val.
 The airline data is CC BY-NC-SA 4.0: the derived weights are used non-commercially by
 a Community Interest Company; check the licence before any commercial redistribution.
 
+**Whole-classifier figures** (rules + these models, every target metric, speed): run
+`python bench/classifiers.py`; the last recorded table is in `docs/classifiers.md`.
+
 **Limits**: English tweets from 2013-2019; US-centric airline complaints; weak on
 sarcasm, dialect and reclaimed slurs; non-English text gets low, uninformative scores.
 Never use a score alone to take action about a person: it is a triage signal for a human.
@@ -221,7 +224,7 @@ def convert_profanity_check(data: Path, out: Path) -> dict[str, float] | None:
     """Write alt-profanity-check's model as arrays and tune its blend on OLID validation."""
     try:
         import joblib
-        from profanity_check import profanity_check as pc
+        from profanity_check import profanity_check as pc  # type: ignore[import-untyped]
     except ImportError:
         log.warning("alt-profanity-check not installed: offensive score uses one model only")
         return None
