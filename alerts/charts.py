@@ -130,7 +130,7 @@ def _flagged(digest: Digest) -> Chart:
     ax.set_yticks(ys, names)
     ax.xaxis.get_major_locator().set_params(integer=True)
     ax.set_title("Flagged items by category", fontsize=10, loc="left")
-    ax.legend(fontsize=7, frameon=False, loc="lower right")
+    ax.legend(fontsize=7, frameon=False, ncol=2, loc="upper left", bbox_to_anchor=(0, -0.1))
     detail = "; ".join(f"{n}: {t} (previous {p})" for n, t, p in zip(names, this, last, strict=True))
     return Chart("flagged", "Flagged items by category", f"Flagged items by category: {detail}.", _png(fig))
 

@@ -320,7 +320,8 @@ def gather(store: Store, config: Config, window: Window, now: datetime) -> Diges
         oldest = now - unacked_urgent[0].created_at
         problems.insert(
             0,
-            f"{len(unacked_urgent)} urgent alert(s) not yet acknowledged; the oldest has waited "
+            f"{len(unacked_urgent)} urgent alert{'s' if len(unacked_urgent) > 1 else ''} not yet "
+            "acknowledged; the oldest has waited "
             f"{describe_age(oldest)}",
         )
 

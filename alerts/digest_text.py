@@ -86,18 +86,26 @@ def quote(item: q.ItemText) -> str:
 
 
 def themes(items: Sequence[q.ItemText]) -> tuple[Theme, ...]:
+    """Count items per theme, most common first ("Other" last), with one example each:
+    the most recent quotable item not already quoted for a bigger theme."""
     found: list[tuple[str, list[q.ItemText]]] = [(name, []) for name in (*(n for n, _ in THEMES), "Other")]
     for item in items:
         text = item.text or ""
         hits = [bucket for (_, pattern), bucket in zip(THEMES, found, strict=False) if pattern.search(text)]
         for _, bucket in hits or [found[-1]]:
             bucket.append(item)
-    themes = []
-    for name, bucket in found:
-        if not bucket:
-            continue
-        quotable = [i for i in bucket if i.text and not (i.private or i.sensitive or i.deleted)]
-        example = excerpt(quotable[-1].text or "") if quotable else None
-        themes.append(Theme(name, len(bucket), example))
     order = {name: i for i, (name, _) in enumerate(found)}
-    return tuple(sorted(themes, key=lambda t: (t.name == "Other", -t.count, order[t.name])))
+    ranked = sorted(
+        ((name, bucket) for name, bucket in found if bucket),
+        key=lambda nb: (nb[0] == "Other", -len(nb[1]), order[nb[0]]),
+    )
+    result, used = [], set()
+    for name, bucket in ranked:
+        quotable = [i for i in bucket if i.text and not (i.private or i.sensitive or i.deleted)]
+        fresh = [i for i in quotable if i.id not in used] or quotable
+        example = None
+        if fresh:
+            used.add(fresh[-1].id)
+            example = excerpt(fresh[-1].text or "")
+        result.append(Theme(name, len(bucket), example))
+    return tuple(result)

@@ -63,7 +63,7 @@ def main() -> None:
     parser.add_argument("--out", type=Path, default=ROOT / "out")
     parser.add_argument("--week", help="ISO week (default: last complete week)")
     parser.add_argument("--empty", action="store_true", help="render an empty week")
-    parser.add_argument("--height", type=int, default=3400)
+    parser.add_argument("--height", type=int, default=3700)
     args = parser.parse_args()
     args.out.mkdir(parents=True, exist_ok=True)
     now = datetime.now(UTC)

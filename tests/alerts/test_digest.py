@@ -358,7 +358,7 @@ def test_connector_health(week: digest.Digest) -> None:
 
 def test_problems_red_box(week: digest.Digest) -> None:
     assert week.problems == (
-        "1 urgent alert(s) not yet acknowledged; the oldest has waited 4 days",
+        "1 urgent alert not yet acknowledged; the oldest has waited 4 days",
         "ig: nothing came in this period, though it usually brings about 4; check the connection "
         "still works (a revoked permission can look like a quiet week)",
         "xa: no successful poll since 2026-11-21 09:00 UTC",
@@ -602,3 +602,12 @@ def test_theme_examples_are_masked_cut_and_never_private() -> None:
     example = found[0].example or ""
     assert len(example) <= digest_text.EXCERPT and example.endswith("…")
     assert "07700" not in example and example.startswith("Waited 16 weeks, ring")
+
+
+def test_own_templates_override_the_built_in_ones(tmp_path: Path, week: digest.Digest) -> None:
+    mine = tmp_path / "mine"
+    mine.mkdir()
+    (mine / "digest.txt.j2").write_text("{{ d.this.items_total }} items; {{ summary }}\n")
+    cfg = make_config(tmp_path, f'templates_dir = "{mine}"\n')  # still inside make_config's [alerts]
+    assert cfg.alerts.templates_dir == str(mine)
+    assert digest_render.render_text(week, cfg).startswith("10 items; 10 comments and mentions came in")
