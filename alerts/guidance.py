@@ -24,6 +24,7 @@ from dataclasses import dataclass
 from datetime import timedelta
 from functools import lru_cache
 from importlib.resources import files
+from importlib.resources.abc import Traversable
 from pathlib import Path
 from typing import Any
 
@@ -102,6 +103,20 @@ def environment(templates_dir: str | None) -> jinja2.Environment:
 
 def env_for(config: Config) -> jinja2.Environment:
     return environment(config.alerts.templates_dir)
+
+
+def shipped() -> frozenset[str]:
+    """Every template shipped in `monitor.defaults` (e.g. "guidance/threat.md.j2", "digest.txt.j2")."""
+    found: set[str] = set()
+    stack: list[tuple[str, Traversable]] = [("", files("monitor.defaults").joinpath("templates"))]
+    while stack:
+        prefix, folder = stack.pop()
+        for entry in folder.iterdir():
+            if entry.is_dir():
+                stack.append((f"{prefix}{entry.name}/", entry))
+            elif entry.name.endswith(".j2"):
+                found.add(prefix + entry.name)
+    return frozenset(found)
 
 
 def overridden(config: Config) -> list[Path]:

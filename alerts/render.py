@@ -201,12 +201,13 @@ def check_templates(config: Config) -> list[str]:
         folder = Path(root)
         if not folder.is_dir():
             return [f"alerts.templates_dir: {root} is not a directory"]
+        known = guidance_mod.shipped() | set(guidance_mod.TEMPLATES)
         for path in guidance_mod.overridden(config):
             name = path.relative_to(folder).as_posix()
-            if name not in guidance_mod.TEMPLATES:
+            if name not in known and not path.name.startswith("."):
                 problems.append(
                     f"template {path}: not a template the monitor uses (expected one of: "
-                    f"{', '.join(guidance_mod.TEMPLATES)}); check its name and folder"
+                    f"{', '.join(sorted(known))}); check its name and folder"
                 )
     guidance_mod.environment.cache_clear()  # re-read edited files
     env = Envelope(sender=config.alerts.sender, to=config.alerts.recipients or ("md@example.org",))

@@ -195,6 +195,7 @@ def test_an_override_replaces_only_its_own_file(tmp_path: Path) -> None:
         Path(render.__file__).parent.parent / "config" / "templates" / "guidance" / "threat.md.j2"
     ).read_text()
     (folder / "threat.md.j2").write_text(original.replace("call 999", "call 999 and ring Jo on 07700 900000"))
+    (folder.parent / "digest.txt.j2").write_text("{{ summary }}")  # the digest's own template
     config = make_config(tmp_path, f'templates_dir = "{tmp_path / "templates"}"\n')
     assert render.check_templates(config) == []
     text, _ = parts(render.render_alert(sample("threat", "urgent", config), config, ENV))
