@@ -236,7 +236,7 @@ def sample(
         platform="facebook",
         platform_name="Facebook",
         account="facebook-main",
-        kind="comment",
+        kind="own post" if staff else "comment",
         excerpt=excerpt,
         masked=confidential,
         truncated=False,
