@@ -33,6 +33,7 @@ BUILTIN: dict[str, str] = {
     "youtube": "connectors.youtube:YouTubeConnector",
     "mastodon": "connectors.mastodon:MastodonConnector",
     "x": "connectors.x:XConnector",
+    "bluesky": "connectors.bluesky:BlueskyConnector",
 }
 
 DEFAULT_TIMEOUT = (5.0, 30.0)  # connect, read (seconds): every request has one

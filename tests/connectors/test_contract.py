@@ -19,8 +19,11 @@ from monitor.store import items as item_store
 from monitor.store import open_store
 from monitor.types import Mark, Page
 from tests.connectors import fakeserver
-from tests.connectors.harness import HARNESSES, NOW, Harness, Rec, RespMock, merge_marks, t
+from tests.connectors.harness import HARNESSES as REQUESTS_HARNESSES
+from tests.connectors.harness import NOW, Harness, Rec, RespMock, merge_marks, t
+from tests.connectors.harness_bluesky import BlueskyHarness
 
+HARNESSES: tuple[type[Harness], ...] = (*REQUESTS_HARNESSES, BlueskyHarness)
 IDS = [h.platform for h in HARNESSES]
 
 
