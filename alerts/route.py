@@ -118,3 +118,11 @@ def decide(
         [item.id],
     )
     return 1
+
+
+def close_groups(session: Session, config: Config, now: datetime) -> int:
+    """End the grouping window now: for one-off scans, where no later run will come to close it.
+
+    Quiet hours still hold: an alert waiting for the morning keeps waiting.
+    """
+    return store_alerts.release_groups(session, now + timedelta(minutes=config.alerts.group_minutes), now)

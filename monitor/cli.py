@@ -182,7 +182,9 @@ def scan(
     progress = _progress if sys.stderr.isatty() and not as_json else None
     with _scan_store(config, dry_run) as store:
         ctx = pipeline.build_context(config, store)
-        report = pipeline.scan(ctx, since=since, only=chosen, deliver=not dry_run, progress=progress)
+        report = pipeline.scan(
+            ctx, since=since, only=chosen, deliver=not dry_run, one_shot=True, progress=progress
+        )
     if progress:
         click.echo("\r\033[K", nl=False, err=True)
     report = report if not dry_run else _as_dry(report)
@@ -250,6 +252,11 @@ def _print_report(report: Any, since: datetime | None) -> None:
     else:
         where = f" (written to {report.outbox})" if report.outbox else ""
         click.echo(f"Alerts: {report.alerts_queued} queued, {report.alerts_sent} delivered{where}")
+        if report.alerts_waiting:
+            click.echo(
+                f"{report.alerts_waiting} alert(s) waiting (quiet hours or mail retrying): "
+                "`monitor status` shows them; the daemon sends them when due"
+            )
 
 
 # ------------------------------------------------------------------ classify

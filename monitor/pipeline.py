@@ -25,6 +25,7 @@ from monitor import __version__
 from monitor.config import AccountConfig, Config
 from monitor.errors import AuthError, ConnectorError, PermanentError, RateLimited, TransientError
 from monitor.store import Store, accounts, items
+from monitor.store import alerts as store_alerts
 from monitor.types import (
     LABELS,
     Account,
@@ -96,16 +97,26 @@ def scan(
     since: datetime | None = None,
     only: Sequence[AccountConfig] | None = None,
     deliver: bool = True,
+    one_shot: bool = False,
     progress: Progress | None = None,
 ) -> RunReport:
-    """One pass over the accounts: fetch → store → classify → decide → deliver."""
+    """One pass over the accounts: fetch → store → classify → decide → deliver.
+
+    `one_shot` (a manual `monitor scan`): this pass has seen everything it will see, so
+    alerts waiting only to group more comments from the same thread go out now.
+    """
     started = ctx.clock()
     chosen = [a for a in (only if only is not None else ctx.config.accounts) if a.enabled]
     with ctx.store.transaction() as session:
         accounts.ensure(session, [account_of(a) for a in chosen])
     results = tuple(poll(ctx, cfg, since=since, progress=progress) for cfg in chosen)
     classified, findings, queued = classify_pending(ctx)
+    if one_shot:
+        with ctx.store.transaction() as session:
+            route.close_groups(session, ctx.config, ctx.clock())
     sent = outbox.deliver_due(ctx.store, ctx.config, ctx.clock()) if deliver else 0
+    with ctx.store.transaction() as session:
+        waiting = store_alerts.waiting(session)
     return RunReport(
         started_at=started,
         finished_at=ctx.clock(),
@@ -114,6 +125,7 @@ def scan(
         findings=dict(findings),
         alerts_queued=queued,
         alerts_sent=sent,
+        alerts_waiting=waiting,
         outbox=str(ctx.config.outbox_dir) if ctx.config.smtp is None else None,
     )
 

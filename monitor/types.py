@@ -184,6 +184,7 @@ class RunReport:
     alerts_sent: int
     outbox: str | None
     dry_run: bool = False
+    alerts_waiting: int = 0  # queued but not delivered yet (quiet hours, SMTP retrying)
 
     @property
     def items_fetched(self) -> int:
@@ -207,6 +208,7 @@ class RunReport:
             "findings": dict(self.findings),
             "alerts_queued": self.alerts_queued,
             "alerts_sent": self.alerts_sent,
+            "alerts_waiting": self.alerts_waiting,
             "outbox": self.outbox,
             "dry_run": self.dry_run,
             "accounts": [

@@ -69,7 +69,11 @@ def test_scan_end_to_end(tmp_path: Path, database_url: str, clock: FakeClock) ->
         assert (report.items_fetched, report.items_new, report.items_classified) == (4, 4, 4)
         assert report.findings == {"negative_publicity": 1, "threat": 1, "engagement": 1}
         assert report.alerts_queued == 2  # engagement is low severity: digest only
-        assert report.alerts_sent == 2
+        # The daemon sends the urgent threat at once; the complaint waits to group its thread.
+        assert (report.alerts_sent, report.alerts_waiting) == (1, 1)
+        clock.advance(minutes=config.alerts.group_minutes)
+        later = pipeline.scan(context(config, store, clock))
+        assert (later.alerts_sent, later.alerts_waiting) == (1, 0)
         emails = sorted(config.outbox_dir.glob("*.eml"))
         assert len(emails) == 2
         parsed = [message_from_bytes(p.read_bytes()) for p in emails]
@@ -119,6 +123,29 @@ class FlakyConnector:
 def flaky(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setitem(connector_base.BUILTIN, "flaky", "tests.test_pipeline:FlakyConnector")
     FlakyConnector.broken = True
+
+
+def test_one_shot_scan_closes_the_grouping_window(
+    tmp_path: Path, sqlite_store: Store, clock: FakeClock
+) -> None:
+    config = replay_config(tmp_path, [line(1, "the waiting list is a disgrace"), line(2, "I will hurt you")])
+    report = pipeline.scan(context(config, sqlite_store, clock), one_shot=True)
+    assert (report.alerts_queued, report.alerts_sent, report.alerts_waiting) == (2, 2, 0)
+
+
+def test_one_shot_scan_still_respects_quiet_hours(
+    tmp_path: Path, sqlite_store: Store, clock: FakeClock
+) -> None:
+    lines = [line(1, "the waiting list is a disgrace"), line(2, "I will hurt you")]
+    (tmp_path / "export.jsonl").write_text("\n".join(lines) + "\n")
+    body = '[[accounts]]\nname = "fb"\nplatform = "replay"\naccount_id = "page"\npath = "export.jsonl"\n'
+    config = make_config(tmp_path, body)
+    import dataclasses
+
+    config = dataclasses.replace(config, alerts=dataclasses.replace(config.alerts, quiet_hours="22:00-07:00"))
+    clock.now = datetime(2026, 11, 23, 23, 30, tzinfo=UTC)  # 23:30 in London
+    report = pipeline.scan(context(config, sqlite_store, clock), one_shot=True)
+    assert (report.alerts_sent, report.alerts_waiting) == (1, 1)  # the threat now; the complaint at 07:00
 
 
 def test_crash_mid_fetch_never_skips_or_duplicates(

@@ -276,3 +276,33 @@ def item_counts(session: Session, alert_ids: Sequence[int]) -> dict[int, int]:
         .group_by(AlertItemRow.alert_id)
     ).all()
     return {int(a): int(n) for a, n in rows}
+
+
+def release_groups(session: Session, until: datetime, now: datetime) -> int:
+    """Make alerts waiting only for their grouping window (due before `until`) due now.
+
+    Alerts held for quiet hours are due later than `until` and keep waiting.
+    """
+    result = session.execute(
+        update(AlertRow)
+        .where(
+            AlertRow.kind == "alert",
+            AlertRow.state == "pending",
+            AlertRow.due_at > now,
+            AlertRow.due_at <= until,
+        )
+        .values(due_at=now)
+    )
+    return int(getattr(result, "rowcount", 0) or 0)
+
+
+def waiting(session: Session) -> int:
+    """Alerts queued but not yet due or not yet delivered."""
+    return (
+        session.scalar(
+            select(func.count())
+            .select_from(AlertRow)
+            .where(AlertRow.kind == "alert", AlertRow.state == "pending")
+        )
+        or 0
+    )
