@@ -215,9 +215,9 @@ def classify_pending(ctx: Context) -> tuple[int, Counter[str], int]:
         results = classify_safely(ctx.classifier, [text for _, text in batch])
         now = ctx.clock()
         with ctx.store.transaction() as session, session.no_autoflush:  # findings and alerts: one transaction
-            rows = items.rows_by_id(session, [item_id for item_id, _ in batch])
+            by_id = items.rows_by_id(session, [item_id for item_id, _ in batch])
             verdicts = [
-                (rows[i], to_findings(r)) for (i, _), r in zip(batch, results, strict=True) if i in rows
+                (by_id[i], to_findings(r)) for (i, _), r in zip(batch, results, strict=True) if i in by_id
             ]
             items.save_classifications(session, verdicts, ctx.classifier.name, now)
             for row, found in verdicts:
