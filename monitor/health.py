@@ -87,6 +87,13 @@ def collect(config: Config, store: Store, now: datetime) -> Health:
                 problems.append(f"{h.name}: never polled successfully (last error: {h.last_error})")
             elif h.last_success_at is not None and now - h.last_success_at > stale_after and h.failures:
                 problems.append(f"{h.name}: no successful poll since {h.last_success_at:%Y-%m-%d %H:%M} UTC")
+            # Set only by the daemon: a poll long overdue means `monitor run` is not running.
+            overdue = max(h.next_poll_at or now, h.not_before or now)
+            if h.next_poll_at is not None and now - overdue > stale_after:
+                problems.append(
+                    f"{h.name}: a poll was due at {overdue:%Y-%m-%d %H:%M} UTC and has not run "
+                    "(is the daemon running? systemctl status monitor)"
+                )
         pending = (
             session.scalar(select(func.count()).select_from(AlertRow).where(AlertRow.state == "pending")) or 0
         )
