@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from pathlib import Path
 
-from sqlalchemy import delete, func, or_, select, update
+from sqlalchemy import ColumnElement, delete, func, or_, select, update
 from sqlalchemy.orm import Session
 
 from monitor.store.db import Store
@@ -108,9 +108,9 @@ def _normalise(handle: str) -> str:
     return handle.strip().lstrip("@").lower()
 
 
-def _matching(handle: str, platform: str | None) -> list[object]:
+def _matching(handle: str, platform: str | None) -> list[ColumnElement[bool]]:
     wanted = _normalise(handle)
-    conditions: list[object] = [
+    conditions: list[ColumnElement[bool]] = [
         or_(func.lower(ItemRow.author_handle) == wanted, func.lower(ItemRow.author_handle) == "@" + wanted)
     ]
     if platform:
@@ -119,12 +119,12 @@ def _matching(handle: str, platform: str | None) -> list[object]:
 
 
 def count_author(session: Session, handle: str, platform: str | None = None) -> int:
-    return int(session.scalar(select(func.count(ItemRow.id)).where(*_matching(handle, platform))) or 0)  # type: ignore[arg-type]
+    return int(session.scalar(select(func.count(ItemRow.id)).where(*_matching(handle, platform))) or 0)
 
 
 def forget(session: Session, handle: str, now: datetime, *, platform: str | None = None) -> Forgotten:
     """Erase every stored item by `handle` (any platform unless `platform` is given)."""
-    ids = list(session.scalars(select(ItemRow.id).where(*_matching(handle, platform))))  # type: ignore[arg-type]
+    ids = list(session.scalars(select(ItemRow.id).where(*_matching(handle, platform))))
     if not ids:
         session.add(ErasureRow(at=now, reason="request", items=0, alerts=0, note=_note(platform)))
         return Forgotten(0, 0, 0, ())
