@@ -57,6 +57,11 @@ def iso(when: datetime) -> str:
     return when.strftime("%Y-%m-%dT%H:%M:%S.") + f"{when.microsecond // 1000:03d}Z"
 
 
+def bearer(request: Any) -> str:
+    headers = {k.lower(): v for k, v in request.headers.items()}
+    return str(headers.get("authorization", "")).removeprefix("Bearer ")
+
+
 def xrpc_error(status: int, name: str, headers: dict[str, str] | None = None) -> Reply:
     files = {
         "ExpiredToken": "error_expired.json",
@@ -115,7 +120,7 @@ class BlueskyHarness(Harness):
     # ------------------------------------------------------------------ payloads
 
     def notification(self, rec: Rec) -> dict[str, Any]:
-        n = copy.deepcopy(load("bluesky", "notification.json"))
+        n: dict[str, Any] = copy.deepcopy(load("bluesky", "notification.json"))
         root = post_uri(ME, tid(rec.post))
         parent = self.external_id(Rec(rec.reply_to, "", rec.at)) if rec.reply_to else root
         n["uri"] = self.external_id(rec)
@@ -123,8 +128,8 @@ class BlueskyHarness(Harness):
         n["record"]["text"] = rec.text
         n["record"]["createdAt"] = iso(rec.at)
         n["indexedAt"] = iso(rec.at + timedelta(seconds=1))
-        if rec.post == "mention":
-            n["reason"] = "mention"
+        if rec.post in ("mention", "quote"):
+            n["reason"] = rec.post
             del n["record"]["reply"]
         else:
             n["record"]["reply"]["root"]["uri"] = root
@@ -132,7 +137,7 @@ class BlueskyHarness(Harness):
         return n
 
     def feed_item(self, rec: Rec) -> dict[str, Any]:
-        f = copy.deepcopy(load("bluesky", "feed_item.json"))
+        f: dict[str, Any] = copy.deepcopy(load("bluesky", "feed_item.json"))
         f["post"]["uri"] = post_uri(ME, tid(rec.id))
         f["post"]["record"]["text"] = rec.text
         f["post"]["record"]["createdAt"] = iso(rec.at)
@@ -144,7 +149,7 @@ class BlueskyHarness(Harness):
         return f
 
     def session_body(self, base_url: str) -> dict[str, Any]:
-        body = copy.deepcopy(load("bluesky", "createSession.json"))
+        body: dict[str, Any] = copy.deepcopy(load("bluesky", "createSession.json"))
         body["didDoc"]["service"][0]["serviceEndpoint"] = base_url  # the PDS is this server
         body["accessJwt"], body["refreshJwt"] = self.access, self.refresh
         return body
@@ -155,7 +160,7 @@ class BlueskyHarness(Harness):
         def authed(request: Any) -> Reply | None:
             if self.failure and self.failure != "throttled":
                 return self.fail_reply(self.failure)[0]
-            if request.headers.get("Authorization") != f"Bearer {self.access}":
+            if bearer(request) != self.access:
                 return xrpc_error(401, "AuthenticationRequired")
             return None
 
@@ -163,7 +168,7 @@ class BlueskyHarness(Harness):
             if self.failure == "throttled":
                 return self.fail_reply("throttled")[0]
             sent = json.loads(request.body or b"{}")
-            if sent.get("identifier") != HANDLE or sent.get("password") != self.password:
+            if sent.get("identifier") != HANDLE or sent.get("password") != PASSWORD:
                 return xrpc_error(401, "AuthenticationRequired")
             self.logins += 1
             self.access = jwt("access", self.logins, self.access_exp)
@@ -173,7 +178,7 @@ class BlueskyHarness(Harness):
         def refresh_session(request: Any) -> Reply:
             if self.failure == "expired":
                 return xrpc_error(400, "ExpiredToken")
-            if request.headers.get("Authorization") != f"Bearer {self.refresh}":
+            if bearer(request) != self.refresh:
                 return xrpc_error(400, "ExpiredToken")
             self.logins += 1
             self.access, self.refresh = jwt("access", self.logins), jwt("refresh", self.logins)
