@@ -252,3 +252,21 @@ def test_marks_advance_to_the_newest_indexed_time(h: BlueskyHarness, server: fak
     marks = merge_marks({}, poll(connector(h, server)))
     assert marks["notifications"].time == t(30) + timedelta(seconds=1)
     assert NOW - marks["notifications"].time < timedelta(hours=1)
+
+
+def test_the_readme_example_loads_and_builds_a_connector(tmp_path: Any) -> None:
+    import requests
+
+    from connectors.base import connector_class
+    from monitor.pipeline import account_of
+    from tests.conftest import make_config
+
+    body = (
+        '[[accounts]]\nname = "bluesky-main"\nplatform = "bluesky"\n'
+        'account_id = "elmfieldcounselling.bsky.social"\napp_password = { env = "BSKY" }\n'
+    )
+    config = make_config(tmp_path, body, environ={"BSKY": "k3vq-7xnd-p2ma-w9tz"})
+    [cfg] = config.accounts
+    c = connector_class("bluesky")(account_of(cfg), cfg.settings, requests.Session())
+    assert isinstance(c, BlueskyConnector)
+    assert c.identifier == "elmfieldcounselling.bsky.social" and c.requests == 0  # no network yet
