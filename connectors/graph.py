@@ -14,6 +14,7 @@ code 190 → AuthError; 10 and 200–299 → AuthError naming the missing permis
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import hmac
 import json
@@ -119,9 +120,13 @@ class Graph:
     def _before(self) -> None:
         # Honour the usage headers before the next request, not after the ban.
         usage = self.usage
-        if usage is not None and usage.used_percent is not None and usage.used_percent >= 100:
-            reset = usage.reset_at or self.clock() + http.DEFAULT_WAIT
-            raise RateLimited(f"{self.platform}: API usage at {usage.used_percent:.0f}%", reset_at=reset)
+        if usage is None or usage.used_percent is None or usage.used_percent < 100:
+            return
+        now = self.clock()
+        if usage.reset_at is None or usage.reset_at <= now:
+            self.usage = None  # the wait is over: ask again, and read the headers afresh
+            return
+        raise RateLimited(f"{self.platform}: API usage at {usage.used_percent:.0f}%", reset_at=usage.reset_at)
 
     def request(
         self, method: str, path_or_url: str, params: Mapping[str, Any] | None = None
@@ -140,7 +145,15 @@ class Graph:
         self.requests += 1
         response = http.send(self.session, method, url, platform=self.platform, params=query)
         now = self.clock()
-        self.usage = usage_from_headers(response.headers, now) or self.usage
+        usage = usage_from_headers(response.headers, now) or self.usage
+        if (
+            usage is not None
+            and usage.used_percent is not None
+            and usage.used_percent >= 100
+            and usage.reset_at is None
+        ):
+            usage = dataclasses.replace(usage, reset_at=now + http.DEFAULT_WAIT)  # the wait starts now
+        self.usage = usage
         if response.status_code >= 500 and "json" not in response.headers.get("content-type", ""):
             raise TransientError(f"{self.platform}: HTTP {response.status_code}")
         body = http.json_body(response, self.platform)

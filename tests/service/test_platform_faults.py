@@ -119,17 +119,7 @@ def account(svc: Service) -> AccountRow:
     [
         ("5xx", 6, 16),
         ("stall", 3, 12),
-        pytest.param(
-            "throttled",
-            6,
-            8,
-            marks=pytest.mark.xfail(
-                strict=True,
-                reason="connectors/graph.py keeps the 100% usage of the throttled reply and, with no "
-                "reset time in x-app-usage, refuses every later request (now + 15 min, recomputed "
-                "each poll): the account never asks again, so it never recovers",
-            ),
-        ),
+        ("throttled", 6, 8),
     ],
     ids=["5xx", "stalled-socket", "facebook-throttling-body"],
 )
