@@ -72,29 +72,41 @@ def deliver_due(store: Store, config: Config, now: datetime, *, transport: Trans
         for alert_id in due:
             tried.add(alert_id)
             try:
-                sent += deliver_one(store, config, now, alert_id, transport)
+                outcome = deliver_one(store, config, now, alert_id, transport)
             except Exception:  # a bug with one message never blocks the ones behind it
                 log.exception("alert %d: unexpected error while delivering; it will be retried", alert_id)
+                continue
+            if outcome is True:
+                sent += 1
+            elif isinstance(outcome, datetime):
+                # The mail server is unavailable: hold the whole queue until the same time,
+                # so that after an outage the alerts leave in the order they were raised.
+                with store.transaction() as session:
+                    store_alerts.defer_due(session, now, outcome)
+                return sent
     return sent
 
 
-def deliver_one(store: Store, config: Config, now: datetime, alert_id: int, transport: Transport) -> int:
+def deliver_one(
+    store: Store, config: Config, now: datetime, alert_id: int, transport: Transport
+) -> bool | datetime:
+    """Send one email: True when delivered; the retry time when the server is unavailable."""
     with store.transaction() as session:
         row = store_alerts.get(session, alert_id)
         if row is None:
-            return 0
+            return False
         row = store_alerts.claim(session, alert_id, now, now + retry_delay(row.attempts + 1, row.severity))
         if row is None:
-            return 0
+            return False
         if row.attempts > 1 and _too_old(row, config, now):
             _give_up(session, config, row, now, row.last_error or "not delivered in time")
-            return 0
+            return False
         try:
             prepared = prepare(session, config, row)
         except Exception as exc:  # a poison message: fail it, loudly, and move on
             log.exception("alert %d cannot be rendered", alert_id)
             _give_up(session, config, row, now, f"cannot be rendered: {exc.__class__.__name__}: {exc}")
-            return 0
+            return False
         severity, kind, attempts = row.severity, row.kind, row.attempts
     try:
         transport.send(
@@ -107,7 +119,7 @@ def deliver_one(store: Store, config: Config, now: datetime, alert_id: int, tran
         with store.transaction() as session:
             row = store_alerts.get(session, alert_id)
             if row is None:
-                return 0
+                return False
             if isinstance(exc, MessageRefused) or _too_old(row, config, now):
                 _give_up(session, config, row, now, str(exc))
             else:
@@ -123,13 +135,14 @@ def deliver_one(store: Store, config: Config, now: datetime, alert_id: int, tran
                     exc,
                     retry_at.isoformat(timespec="seconds"),
                 )
-        return 0
+                return retry_at
+        return False
     with store.transaction() as session:
         store_alerts.mark_sent(
             session, alert_id, now, prepared.envelope.message_id, prepared.envelope.in_reply_to
         )
     log.info("%s %d (%s) delivered via %s", kind, alert_id, severity, transport.description)
-    return 1
+    return True
 
 
 def _too_old(row: AlertRow, config: Config, now: datetime) -> bool:

@@ -306,3 +306,17 @@ def waiting(session: Session) -> int:
         )
         or 0
     )
+
+
+def defer_due(session: Session, now: datetime, until: datetime) -> int:
+    """Hold every email that is due now until `until` (the mail server is unavailable)."""
+    result = session.execute(
+        update(AlertRow)
+        .where(
+            AlertRow.state == "pending",
+            AlertRow.due_at <= now,
+            or_(AlertRow.next_attempt_at.is_(None), AlertRow.next_attempt_at <= now),
+        )
+        .values(next_attempt_at=until)
+    )
+    return int(getattr(result, "rowcount", 0) or 0)
