@@ -46,8 +46,7 @@ def cues(entries: Iterable[tuple[str, float, str]]) -> Table:
     """Compile ``(regex, weight, description)`` entries, bounded at word edges."""
     entries = list(entries)
     table = Table(
-        Cue(re.compile(rf"(?<![a-z0-9]){rx}(?![a-z0-9])"), weight, what)
-        for rx, weight, what in entries
+        Cue(re.compile(rf"(?<![a-z0-9])(?:{rx})(?![a-z0-9])"), weight, what) for rx, weight, what in entries
     )
     table.gate = re.compile("|".join(f"(?:{rx})" for rx, _, _ in entries))
     return table

@@ -10,7 +10,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from classifiers.lexicon import Hit, Table, best, cues, find, words
+from classifiers.lexicon import Hit, Table, cues, find, quote, words
+from classifiers.risk_cues import CHILD, FAMILIES, HARM, MINOR, NOW
 
 __all__ = ["RiskResult", "assess"]
 
@@ -33,9 +34,11 @@ _VULNERABLE = words(
 # (pattern, weight, description). Weights: 0.9+ explicit, 0.7 strong indirect, 0.5 weaker.
 SUICIDE = cues([
     (rf"(?:kill|end|top|off) {_ME}", 0.95, "suicidal ideation"),
+    (r"(?:killing|ending|topping) (?:myself|my self|meself)", 0.9, "suicidal ideation"),
     (r"suicid(?:e|al)(?! prevention| awareness| helpline| line| crisis line)", 0.85,
      "suicide mentioned"),
-    (r"(?:want|wanna|going|gonna|ready|planning|plan) (?:to )?(?:die|end it(?: all)?|end my life)",
+    (r"(?:want|wanna|going|gonna|ready|planning|plan) (?:to )?(?:die(?! out| off| of | laughing)|"
+     r"end it(?: all)?|end my life)",
      0.95, "wish to die"),
     (r"(?:end|take) (?:it all|my (?:own )?life)", 0.95, "suicidal ideation"),
     (r"(?:don'?t|do not|dont) (?:want|wanna) (?:to )?(?:be here|live|exist|wake up|go on)"
@@ -92,7 +95,7 @@ SUICIDE = cues([
      r"(?:tablets|pills|meds|medication|paracetamol)", 0.95, "stockpiling medication"),
     (r"(?:take|took|taking|swallow|swallowed) (?:all|a load of|the whole) (?:my |of my )?"
      r"(?:tablets|pills|meds|packet)", 0.95, "overdose"),
-    (r"(?:overdose|overdosed|od'?d)(?! awareness)", 0.7, "overdose"),
+    (r"(?:overdose|overdosed|od'd|oded)(?! awareness)", 0.7, "overdose"),
     (r"(?:rope|noose|hang (?:myself|himself|herself))", 0.8, "suicide method"),
     (r"(?:got|has|had|with) (?:the |a |his |her )?(?:shotgun|gun|rifle|knife|blade|rope)"
      r" (?:out|on the|in (?:his|her) hand|to (?:his|her) head)", 0.9, "means at hand"),
@@ -112,7 +115,6 @@ THIRD_PARTY_DANGER = cues([
     (rf"{_PERSON}[^.!?]{{0,60}}(?:hasn'?t|has not|haven'?t) (?:come out|left|eaten|answered)"
      r"[^.!?]{0,30}(?:days|since)", 0.75, "person not seen for days"),
     (r"(?:switched|turned) (?:her|his|their) (?:location|phone) off", 0.8, "person unreachable"),
-    (r"(?:not|isn'?t|is not) answering (?:the door|(?:her|his) phone)", 0.6, "person unreachable"),
     (r"(?:missing|gone missing) (?:since|for) ", 0.6, "missing person"),
     (r"(?:are|is) (?:you|u|he|she|they) (?:ok|okay|safe)\s*\?", 0.6, "concern for someone's safety"),
     (r"(?:check on|checking on|get help for) (?:him|her|them|my \w+)", 0.55, "asks for a check"),
@@ -173,6 +175,25 @@ POLISH = cues([
     (r"(?:bije|bil|uderza) (?:mnie|dziecko|dzieci|corke|syna|ja|go)", 0.9,
      "Polish: someone is being beaten"),
     (r"dziecko[^.!?]{0,60}(?:samo|siniaki|bite)", 0.85, "Polish: child alone or injured"),
+    (r"(?:zeby|by|chce|chcialbym|chcialabym) (?:to )?(?:wszystko )?(?:skonczyc|zakonczyc)"
+     r"(?! prace| studia| szkole)", 0.85, "Polish: wants to end it all"),
+    (r"skonczyc ze soba|odebrac sobie zycie|(?:powiesic|powiesze) sie|nie chce sie (?:juz )?obudzic",
+     0.95, "Polish: suicidal ideation"),
+])  # fmt: skip
+
+OTHER_LANGUAGES = cues([
+    (r"(?:quiero|quisiera) (?:morir(?:me)?|matarme|desaparecer)|no quiero (?:seguir )?vivir|"
+     r"suicidarme|matarme|acabar con (?:todo|mi vida)|quitarme la vida", 0.9,
+     "Spanish: suicidal ideation"),
+    (r"suicidio", 0.8, "Spanish: suicide"),
+    (r"khud ?kushi|khudkhushi", 0.85, "Urdu/Punjabi: suicide"),
+    (r"(?:marna|mar jana|mar jaana|marr jana) (?:chahta|chahti|chaunda|chaundi|hai)|"
+     r"(?:jeena|jina|jeene) (?:nahi|nai|nahin) (?:chahta|chahti|chaunda|chaundi)|"
+     r"(?:khud ko|apne aap ko) (?:maar|khatam)", 0.9, "Urdu/Punjabi: wish to die"),
+    (r"sab (?:khatam|khatm) kar (?:dun|doon|dena|deni|dunga|dungi)", 0.8,
+     "Urdu/Punjabi: wants to end it all"),
+    (r"(?:lladd|ladd) fy hunan|(?:ddim|dim) (?:eisiau|isio|moyn) bod (?:yma|yma ddim mwy)", 0.9,
+     "Welsh: suicidal ideation"),
 ])  # fmt: skip
 
 # Dampers: figurative use and recovery / past-tense framing.
@@ -180,53 +201,108 @@ FIGURATIVE = cues([
     (r"(?:is|are|was|it'?s|its) (?:\w+ )?killing me", 1.0, "figurative"),
     (r"(?:death of me|to die for|i'?m dead|im dead|dead on my feet|dying (?:of|for|to)|"
      r"lose the will to live|want to jump off the \w+ (?:for|at)|die of (?:embarrassment|shame)|"
-     r"kill (?:for|it)|killed it|killing it|dead good)", 1.0, "figurative"),
+     r"kill (?:for|it)|killed it|killing it|dead good|(?:you'?re|youre|you are|u r|ur) killing me|killing myself (?:laughing|with laughter)|"
+     r"(?:could|would|will|gonna|going to) kill (?:him|her|them) (?:for|if|when))", 1.0, "figurative"),
 ])  # fmt: skip
+# Narrow on purpose: "used to", "these days", "now i'm" also open many crisis posts.
 RECOVERY = cues([
     (r"(?:saved|changed) my life", 1.0, "recovery"),
-    (r"(?:years?|months?) (?:ago|back|since)|last (?:year|spring|summer|march|april|may)|"
-     r"used to|back then|at the time|(?:in|on the road to) recovery|recovered|clean for|"
-     r"sober for|\d+ (?:days|years|months) (?:sober|clean|free)|didn'?t think i'?d see|"
-     r"it (?:does )?get(?:s)? (?:better|lighter|easier)|still here|glad i'?m (?:still )?here|"
-     r"now i'?m|these days", 1.0, "recovery"),
+    (r"(?:years?|months?) (?:ago|back)|last (?:year|spring|summer|march|april|may)|"
+     r"back then|at the time|(?:in|on the road to) recovery|recovered|clean for|"
+     r"sober for|(?:\d+|one|two|three|four|five|six|ten) (?:days|weeks|years|months) (?:sober|clean|free)|didn'?t think i'?d see|"
+     r"it (?:does )?get(?:s)? (?:better|lighter|easier)|glad i'?m (?:still )?here|"
+     r"(?:i'?m|im|i am) still here", 1.0, "recovery"),
     (r"(?:after|since|from) (?:my |an )?(?:attempt|overdose|a&e)", 1.0, "recovery"),
 ])  # fmt: skip
 _JOKE = cues([(r"😂|🤣|😆|lol|lmao|haha\w*|😅|💀|⚽|🙄", 1.0, "joking tone")])
 
-ALL_RISK: tuple[Table, ...] = (SUICIDE, SELF_HARM, THIRD_PARTY_DANGER, SAFEGUARDING, WELSH, POLISH)
+# (table, family): explicit cues from the original tables, one family each.
+ALL_RISK: tuple[tuple[Table, str], ...] = (
+    (SUICIDE, "ideation"), (SELF_HARM, "self-harm"), (THIRD_PARTY_DANGER, "third party"),
+    (SAFEGUARDING, "safeguarding"), (WELSH, "ideation"), (POLISH, "ideation"),
+    (OTHER_LANGUAGES, "ideation"),
+)  # fmt: skip
 
 
 @dataclass(frozen=True)
 class RiskResult:
     score: float
     hits: tuple[Hit, ...]
+    notes: tuple[str, ...] = ()
 
     @property
     def reasons(self) -> tuple[str, ...]:
-        seen: dict[str, None] = {}
+        seen: dict[str, None] = dict.fromkeys(self.notes)
         for hit in sorted(self.hits, key=lambda h: -h.weight):
-            seen.setdefault(hit.reason(), None)
-        return tuple(seen)[:4]
+            if hit.weight > 0:
+                seen.setdefault(hit.reason(), None)
+        return tuple(seen)[:5]
+
+
+_STRONG = 0.85
+_NEAR = 200  # characters between a child reference and a harm cue
 
 
 def assess(match_text: str) -> RiskResult:
-    """Score risk to life in the ``match`` view of a text (0 when nothing is found)."""
-    hits = [h for table in ALL_RISK for h in find(table, match_text)]
-    if not hits:
+    """Score risk to life in the ``match`` view of a text (0.02 when nothing is found).
+
+    A strong cue flags on its own; weaker cues flag when two different families co-occur
+    (hopelessness + burden, preparation + apology, a person not answering + a request to
+    check on them, ...); a time marker ("tonight") or a writer who says they are a child
+    lifts any cue; a child or vulnerable adult near a harm cue is a safeguarding concern.
+    Figurative phrases cancel the cues they overlap; recovery framing damps a lone family
+    but never a cue with a time marker or a combination.
+    """
+    text = match_text
+    # (hit, family, weight): the weight is the cue's unless the context weakens it
+    tagged: list[tuple[Hit, str, float]] = [
+        (h, fam, h.weight) for table, fam in ALL_RISK for h in find(table, text)
+    ]
+    for family in FAMILIES:
+        tagged.extend((h, family.name, h.weight) for h in family.find(text))
+    notes: list[str] = []
+    harm = HARM.find(text)
+    if harm:
+        children = CHILD.find(text)
+        near = [h for h in harm if any(abs(c.start - h.start) <= _NEAR for c in children)]
+        if near:
+            tagged.extend((h, "safeguarding", h.weight) for h in near)
+            notes.append("safeguarding: a child or vulnerable adult and " + near[0].cue.what)
+        else:
+            # harm words without a child or vulnerable adult ("beat him 3-0") stay weak
+            tagged.extend((h, "harm", 0.3) for h in harm if h.weight >= 0.7)
+    if not tagged:
         return RiskResult(0.02, ())
-    fig = find(FIGURATIVE, match_text)
+    fig = find(FIGURATIVE, text)
     if fig:
         # a cue that overlaps a figurative phrase does not count
-        hits = [h for h in hits if not any(f.start <= h.start < f.end for f in fig)]
-        if not hits:
+        tagged = [t for t in tagged if not any(g.start <= t[0].start < g.end for g in fig)]
+        if not tagged:
             return RiskResult(0.05, ())
-    score = best(hits)
-    if len(hits) > 1:
+    by_family: dict[str, float] = {}
+    for _, fam, weight in tagged:
+        by_family[fam] = max(by_family.get(fam, 0.0), weight)
+    weights = sorted(by_family.values(), reverse=True)
+    score = weights[0]
+    if len({h.text for h, _, w in tagged if w >= 0.5}) > 1:
         score = min(0.99, score + 0.05)
-    recovery = bool(find(RECOVERY, match_text))
-    joking = bool(find(_JOKE, match_text))
-    if recovery and score < 0.97:
+    combined = len(weights) > 1 and weights[1] >= 0.2
+    if combined:
+        score = max(score, min(0.97, weights[0] + 0.6 * weights[1] + 0.1 * (len(weights) > 2)))
+        if score >= 0.5 and weights[0] < _STRONG:
+            notes.append(f"cues from {len(weights)} families together: {', '.join(by_family)}")
+    now = NOW.find(text)
+    minor = MINOR.find(text)
+    if score >= 0.3 and (now or minor):
+        score = min(0.97, score + 0.25)
+        notes.append(("time marker: " + quote(now[0].text)) if now else "writer says they are a child")
+    recovery = bool(find(RECOVERY, text))
+    joking = bool(find(_JOKE, text))
+    if recovery and not now and not combined and score < 0.97:
         score *= 0.45  # "after my attempt last year, running my first 10k" is not a crisis
-    if joking and score < 0.9:
+    if joking and not combined and score < 0.9:
         score *= 0.6
-    return RiskResult(round(score, 4), tuple(hits))
+    hits = tuple(h for h, _, w in tagged if w > 0)
+    if score < 0.5:
+        return RiskResult(round(max(score, 0.02), 4), hits)
+    return RiskResult(round(score, 4), hits, tuple(notes))

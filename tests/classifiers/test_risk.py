@@ -40,3 +40,28 @@ def test_not_flagged(text: str) -> None:
 @pytest.mark.parametrize("text", ["Слава Україні", "中文测试", "مرحبا بالعالم", "ᚠᚢᚦ"])
 def test_other_scripts_do_not_crash(text: str) -> None:
     assert 0.0 <= assess(normalise(text).match).score <= 1.0
+
+
+def _family_cases() -> list[dict[str, object]]:
+    import json
+    from pathlib import Path
+
+    path = Path(__file__).parent.parent / "data" / "classifiers" / "risk_families.jsonl"
+    return [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line]
+
+
+@pytest.mark.parametrize("case", _family_cases(), ids=lambda c: f"{c['family']}-{str(c['text'])[:24]}")
+def test_cue_families(case: dict[str, object]) -> None:
+    """Our own wording for every cue family and its hard negatives (written for these tests)."""
+    result = assess(normalise(str(case["text"])).match)
+    assert (result.score >= 0.5) == case["risk"], result.reasons
+
+
+def test_flagged_combination_explains_itself() -> None:
+    result = assess(normalise("I can't keep doing this any more, hit rock bottom").match)
+    assert result.score >= 0.5
+    assert any("families together" in r for r in result.reasons)
+
+
+def test_harm_words_without_a_child_stay_below_threshold() -> None:
+    assert assess(normalise("we beat him 3-0 on Saturday, get in").match).score < 0.5

@@ -1,0 +1,345 @@
+"""Compositional cue families for risk to life (used by :mod:`classifiers.risk`).
+
+Each :class:`Family` groups cues of one kind of evidence: hopelessness, feeling a burden,
+farewell, means, preparation, self-harm, immediate danger, a third party who cannot be
+reached, distress, a time marker ("tonight"), a child or vulnerable adult, harm to them.
+A strong cue (weight >= 0.85) flags on its own; weaker cues flag only when cues from two
+different families co-occur (see ``risk.assess``). Welsh, Polish, Spanish and romanised
+Urdu/Punjabi cues sit in the same families.
+
+Every family has ``anchors``: plain substrings, one of which every cue in the family
+needs. ``in`` checks on them are far cheaper than a regular expression, so a text with
+none of them skips the family (keeps the classifier above 1,000 items/s on one core).
+Patterns are written for the folded ``match`` view (lower case, accents removed).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from classifiers.lexicon import Hit, Table, cues, find, words
+
+__all__ = ["CHILD", "FAMILIES", "HARM", "Family"]
+
+
+@dataclass(frozen=True)
+class Family:
+    name: str
+    anchors: tuple[str, ...]
+    table: Table
+
+    def find(self, text: str) -> list[Hit]:
+        if not any(a in text for a in self.anchors):
+            return []
+        return find(self.table, text)
+
+
+_NOT = r"(?:don'?t|dont|do not|can'?t|cant|cannot|couldn'?t)"
+_ANYMORE = r"(?: any ?more| now)?"
+_WITHOUT_ME = r"(?:better|happier|easier) (?:off )?without me"
+
+HOPELESS = Family("hopelessness", (
+    "point", "tired of", "sick of", "way out", "give up", "giving up", "done with", "enough of",
+    "live for", "wish i", "wake up", "woke up", "easier", "keep doing", "keep going", "carry on",
+    "go on", "hopeless", "future", "hang on", "pointless", "meaningless", "be here", "be around",
+    "be any", "be no",
+    "fight", "dim pwynt", "digon", "sensu", "po co", "dosc", "no puedo", "aguanto", "tang",
+    "thak", "bekaar", "ffordd allan",
+), cues([
+    (rf"{_NOT} see (?:the|any) point (?:of|in) (?:anything|any of (?:it|this)|life|living|"
+     r"going on|carrying on|trying|it all|me|being here|waking up)", 0.8, "hopelessness"),
+    (rf"{_NOT} see (?:the|any) point(?: any ?more)?", 0.6, "hopelessness"),
+    (r"what'?s the point (?:of|in) (?:anything|living|me|being here|going on|carrying on|"
+     r"trying any ?more|it all|any of it|waking up)", 0.7, "hopelessness"),
+    (r"no point (?:in )?(?:anything|living|trying any ?more|going on|carrying on|me being here|"
+     r"waking up)", 0.75, "hopelessness"),
+    (r"nothing (?:left )?(?:to live for|worth living for)", 0.9, "nothing to live for"),
+    (r"(?:tired|sick|exhausted) of (?:living|being alive|being here|existing|life|it all|"
+     r"fighting|waking up|pretending)", 0.7, "tired of living"),
+    (r"(?:can'?t|cant|cannot) (?:keep|carry on|go on|keep going)(?: doing this| like this| "
+     r"living like this| any ?more)", 0.45, "cannot go on"),
+    (r"(?:there'?s|there is|i see|i can'?t see|i cant see) no (?:other )?way out", 0.65,
+     "no way out"),
+    (r"(?:wish|wished) i(?:'?d)? (?:was|were|wasn'?t|was not|could|had never|never|didn'?t|did not) "
+     r"(?:\w+ )?(?:dead|gone|here|disappear|been born|woke up|wake up|exist|alive)", 0.85,
+     "wishes to be gone"),
+    (r"(?:sleep|go to sleep|close my eyes) and (?:not|never) wake up", 0.9, "wishes not to wake"),
+    (r"(?:easier|better) (?:for (?:everyone|everybody|all of us|both of us|them|my \w+) )?if "
+     r"(?:i|we) (?:just )?(?:wasn'?t|weren'?t|was not|were not|didn'?t|did not|never|was gone|"
+     r"were gone|disappeared|died)", 0.85, "thinks it would be easier to be gone"),
+    (r"(?:give|giving|given) up on (?:life|everything|myself|living)", 0.75, "giving up on life"),
+    (r"done with (?:life|living|everything|it all)", 0.8, "done with life"),
+    (r"had enough of (?:life|everything|living|it all|being alive)", 0.7, "had enough of life"),
+    (r"(?:life|everything|living|existing) (?:is|feels|seems) (?:so )?(?:pointless|meaningless|"
+     r"hopeless|not worth it)", 0.7, "hopelessness"),
+    (r"(?:can'?t|cant|cannot|don'?t|dont) see a (?:way|future|way forward)", 0.55, "hopelessness"),
+    (r"(?:feel|feeling|i'?m|im|so) hopeless", 0.45, "hopelessness"),
+    (r"(?:hang|hanging|hold|holding) on for", 0.3, "holding on"),
+    (r"(?:won'?t|will not|wont|not going to) be (?:here|around)(?: much longer| for long| by| "
+     r"when| to see| any ?more|$)", 0.75, "not expecting to be here"),
+    (r"(?:there'?ll|there will|there'?d|there would|won'?t|wont) (?:not )?be (?:anyone|anybody|"
+     r"no ?one|nobody|anything left of me) (?:here|around|left)", 0.6,
+     "not expecting to be here"),
+    (r"(?:fight|fighting) (?:any ?more|this any ?more)", 0.45, "cannot keep fighting"),
+    # Welsh
+    (r"(?:does )?dim pwynt (?:byw|i fi|mewn dim|bellach)", 0.75, "Welsh: no point living"),
+    (r"wedi cael digon (?:ar fywyd|ar bopeth|ar fyw)", 0.75, "Welsh: had enough of life"),
+    (r"(?:dim|does dim) ffordd allan", 0.6, "Welsh: no way out"),
+    # Polish
+    (r"nie widze (?:juz )?sensu(?: zycia| zyc| niczego| dalej)?", 0.75, "Polish: no point"),
+    (r"nie mam po co zyc", 0.9, "Polish: nothing to live for"),
+    (r"mam dosc (?:zycia|wszystkiego|tego zycia)", 0.7, "Polish: had enough of life"),
+    # Spanish
+    (r"no (?:puedo|aguanto) mas", 0.55, "Spanish: cannot go on"),
+    # romanised Urdu / Punjabi
+    (r"zindagi (?:se )?(?:tang|thak gaya|thak gayi|bekaar)", 0.6, "Urdu/Punjabi: tired of life"),
+]))  # fmt: skip
+
+BURDEN = Family("burden", (
+    "without me", "burden", "notice", "care if", "miss me", "happier", "relieved", "waste of",
+    "beze mnie", "hebdda i", "sin mi", "drain",
+), cues([
+    (rf"(?:everyone|everybody|they|people|my (?:family|kids|mum|dad|wife|husband|partner|"
+     rf"children)|the world|you all|all of you|he|she) (?:would|will|'d|'ll|could|might) "
+     rf"(?:\w+ )?(?:be|cope|manage|do|get on|live) (?:(?:so|much|a lot|far) )*{_WITHOUT_ME}",
+     0.9, "feels a burden"),
+    (rf"(?:be|cope|manage|do|get on|off) (?:(?:so|much|a lot|far) )*{_WITHOUT_ME}", 0.85,
+     "feels a burden"),
+    (r"(?:cope|manage|do|get on) (?:(?:so|much|a lot|far) )*better without me", 0.85,
+     "feels a burden"),
+    (r"(?:i'?m|im|i am|feel like|feel) (?:just |such )?(?:a|such a) (?:burden|drain|waste of "
+     r"space)", 0.65, "feels a burden"),
+    (r"(?:nobody|no one|noone|no-one) (?:would|will|'d) (?:even )?(?:notice|care|miss me)", 0.8,
+     "nobody would notice"),
+    (r"(?:nobody|no one|noone) (?:cares|would care) if i", 0.75, "nobody would notice"),
+    (r"(?:everyone|they|people) (?:would|'d) be (?:happier|relieved)", 0.6, "feels a burden"),
+    (r"(?:wszystkim|wszyscy|kazdy) (?:\w+ )?(?:lepiej|bedzie lepiej|byloby lepiej) beze mnie", 0.9,
+     "Polish: better off without me"),
+    (r"(?:lepiej|bedzie lepiej|byloby lepiej) beze mnie", 0.85, "Polish: better off without me"),
+    (r"(?:yn )?(?:well|gwell) (?:\w+ )?hebdda i", 0.85, "Welsh: better off without me"),
+    (r"(?:estarian|estaria|estarán|estaran) mejor sin mi", 0.9, "Spanish: better off without me"),
+]))  # fmt: skip
+
+FAREWELL = Family("farewell", (
+    "sorry", "goodbye", "bye", "look after", "take care of", "last", "love you", "loved",
+    "fault", "thank you for", "thanks for", "hear from me", "read", "see this", "goodbyes",
+    "przepraszam", "zegna", "pozegn", "ffarwel", "adios", "lo siento", "khuda hafiz", "maaf",
+), cues([
+    (r"sorry (?:for|about) everything", 0.7, "farewell apology"),
+    (r"goodbye (?:everyone|everybody|all|world|for good|forever)|this is goodbye", 0.8,
+     "saying goodbye"),
+    (r"bye (?:everyone|everybody|all|world|for good|forever)", 0.45, "saying goodbye"),
+    (r"(?:said|made|making|saying) my goodbyes", 0.85, "saying goodbye"),
+    (r"(?:look after|take care of) (?:my|the|him|her|them|mum|dad) ?(?:\w+ )?for me", 0.7,
+     "asks others to look after someone"),
+    (r"this (?:is|will be) (?:the|my) (?:last|final) (?:post|message|time|thing)", 0.85,
+     "final message"),
+    (r"(?:my|a) (?:last|final) (?:post|message|goodbye)", 0.75, "final message"),
+    (r"(?:tell|let) (?:my|her|him|them|everyone) \w* ?(?:know )?(?:that )?i (?:love|loved)", 0.6,
+     "farewell message"),
+    (r"(?:you|u) (?:won'?t|will not|wont) (?:hear from|see) me again", 0.85, "final message"),
+    (r"(?:by the time|when) (?:you|u|anyone|someone) (?:reads?|sees?) this", 0.85,
+     "final message"),
+    (r"(?:it'?s|its|it is) not (?:your|anyone'?s|anyones) fault", 0.45, "farewell reassurance"),
+    (r"(?:thank you|thanks) for (?:everything|trying)", 0.3, "farewell thanks"),
+    (r"(?:i )?love (?:you all|you guys|ye all)", 0.3, "farewell message"),
+    (r"sorry\W*$", 0.25, "ends with an apology"),
+    (r"(?:im |i'?m |i am |so )sorry", 0.25, "apology"),
+    (r"przepraszam(?: za wszystko)?", 0.3, "Polish: apology"),
+    (r"zegnaj\w*|to (?:moje )?pozegnanie", 0.8, "Polish: farewell"),
+    (r"ffarwel (?:i bawb|pawb)", 0.8, "Welsh: farewell"),
+    (r"adios a todos|lo siento por todo", 0.7, "Spanish: farewell"),
+]))  # fmt: skip
+
+_MEDS = words("tablets", "pills", "meds", "medication", "paracetamol", "co-?codamol",
+              "sleeping pills", "insulin", "antidepressants", "painkillers", "tabledi",
+              "tabletki", "leki", "pastillas")  # fmt: skip
+_HOARD = words("lined up", "laid out", "counted(?: out)?", "saved(?: up)?", "saving(?: up)?",
+               "stockpil\\w+", "hoard\\w*", "all of them", "the whole (?:box|packet|lot|bottle)",
+               "every (?:one|last)", "enough to", "on the side", "in a row", "collected",
+               "i gyd", "wszystkie", "odkladam", "todas")  # fmt: skip
+MEANS = Family("means", (
+    "tablet", "pill", "meds", "medication", "paracetamol", "codamol", "insulin", "painkiller",
+    "antidepress", "rope", "noose", "ligature", "bridge", "cliff", "track", "railway", "roof",
+    "ledge", "jump", "garage", "hosepipe", "blade", "razor", "multi", "tabled", "tabletk",
+    "leki", "pastillas", "motorway", "edge",
+), cues([
+    (rf"{_MEDS}[^.!?]{{0,40}}{_HOARD}", 0.8, "medication gathered"),
+    (rf"{_HOARD}[^.!?]{{0,25}}{_MEDS}", 0.8, "medication gathered"),
+    (r"noose|ligature", 0.85, "means: ligature"),
+    (r"(?:bought|got|found|have) (?:a |some )?rope", 0.6, "means: rope"),
+    (r"(?:stand|standing|stood|sat|sitting|walk(?:ed|ing)? to|go(?:ing)? to|drove to|driving "
+     r"to|looking (?:down )?(?:off|from|over)|on) (?:the )?(?:edge of )?(?:the )?(?:\w+ )?"
+     r"(?:bridge|cliffs?|tracks|railway(?: line)?|roof|ledge|multi-?storey|motorway bridge)", 0.5,
+     "at a dangerous place"),
+    (r"jump(?:ing)? (?:off|from|in front of|under)", 0.55, "jumping"),
+    (r"(?:car|engine) running in the garage|hosepipe (?:to|in) the (?:car|exhaust)", 0.9,
+     "means: exhaust"),
+    (r"(?:razor|razors|blade|blades)(?! runner)", 0.45, "means: blades"),
+]))  # fmt: skip
+
+PREPARATION = Family("preparation", (
+    "door", "nobody has", "no one has", "nobody will", "noone has", "cat", "dog", "pet",
+    "rabbit", "will", "affairs", "given away", "giving away", "gave away", "note", "passwords",
+    "deleted", "deleting", "rehom", "no one needs", "nobody needs", "sorted",
+), cues([
+    (r"(?:left|leaving|unlocked|unlocking|leave) (?:the |my )?(?:front |back )?door (?:open|"
+     r"unlocked|on the latch)", 0.45, "door left open"),
+    (r"so (?:nobody|no one|noone|they|no-one) (?:has|have|will have|needs?|doesn'?t have|don'?t "
+     r"have|won'?t have|won'?t need) to (?:break|kick|force|find|deal|sort|worry|clean)", 0.7,
+     "putting affairs in order"),
+    (r"(?:dropped|dropping|left|leaving|taken|took|taking|given|giving|gave|rehomed|rehoming) "
+     r"(?:off )?(?:the |my |our )?(?:cat|cats|dog|dogs|pets?|rabbit|budgie|hamster)(?: off)? "
+     r"(?:at|with|to|round)", 0.45, "leaving pets with others"),
+    (r"(?:written|wrote|writing|made|making|updated|sorted) (?:my|a) will\b", 0.45,
+     "putting affairs in order"),
+    (r"(?:sorted|sorting|put) (?:out )?(?:my|all my) (?:affairs|bank|finances|passwords|"
+     r"paperwork)", 0.45, "putting affairs in order"),
+    (r"(?:given|giving|gave) away (?:all )?(?:my|of my)", 0.6, "giving possessions away"),
+    (r"(?:left|leaving|written|wrote|writing) (?:a |my )?note", 0.45, "leaving a note"),
+    (r"(?:deleted|deleting) (?:all )?(?:my|of my) (?:accounts|photos|posts)", 0.35,
+     "deleting accounts"),
+]))  # fmt: skip
+
+NOW = Family("time", (
+    "tonight", "tonite", "2nite", "right now", "this evening", "before morning",
+    "dzis", "heno", "esta noche", "aaj raat", "w nocy", "this weekend",
+), cues([
+    (words("tonight", "tonite", "2nite", "right now", "this evening", "before (?:the )?morning",
+           "this weekend", "dzis(?: w nocy)?", "dzisiaj", "heno", "esta noche",
+           "aaj raat"), 0.0, "now"),
+]))  # fmt: skip
+
+DISTRESS = Family("distress", (
+    "dark place", "cope", "coping", "breaking", "broken", "slept", "sleep", "alone", "lonely",
+    "panic", "numb", "empty", "crying", "apart", "lowest", "tether", "rock bottom", "struggl",
+    "nie spie", "do kogo", "smiec", "who to tell", "scared", "worst",
+), cues([
+    (r"(?:really |very |such a |so )?dark (?:place|time|thoughts)", 0.35, "in a dark place"),
+    (r"(?:can'?t|cant|cannot|not) cop(?:e|ing)(?: any ?more)?", 0.3, "not coping"),
+    (r"(?:at|reached|hit) (?:my|the) (?:lowest|breaking point|end of my tether|rock bottom)|"
+     r"end of my tether|rock bottom", 0.45, "at breaking point"),
+    (r"(?:not|haven'?t|hardly|barely|can'?t|cant) (?:slept|sleeping|sleep)", 0.2, "not sleeping"),
+    (r"(?:so|completely|totally|all) (?:alone|lonely)|no one to (?:talk|turn) to|nobody to "
+     r"(?:talk|turn) to", 0.3, "isolated"),
+    (r"(?:falling|fell|fallen) apart|(?:numb|empty) inside", 0.3, "distress"),
+    (r"(?:crying|cried) (?:all|every|myself)", 0.25, "distress"),
+    (r"(?:don'?t|dont|do not) know (?:who|where) (?:to|else to) (?:tell|turn|go)", 0.25,
+     "does not know where to turn"),
+    (r"nie spie|do kogo (?:napisac|sie zwrocic)|jak (?:smiecia|smiec)", 0.25,
+     "Polish: distress"),
+]))  # fmt: skip
+
+SELF_HARM_MORE = Family("self-harm", (
+    "cut", "burn", "scratch", "hurt", "punish", "scars", "harm", "relaps", "torri", "tne",
+    "cortarme", "hacerme",
+), cues([
+    (r"(?:started|been|keep|kept|back to|gone back to|went back to) (?:\w+ )?(?:cutting|burning|"
+     r"scratching|hitting) (?:myself|again|my (?:arms|legs|wrists))", 0.9, "current self-harm"),
+    (r"(?:she'?s|he'?s|they'?re|she is|he is|they are|she has|he has) (?:\w+ )?(?:started |been )?"
+     r"(?:cutting|self[- ]?harming|burning herself|burning himself)", 0.9, "someone self-harming"),
+    (r"(?:fresh|new|deep) (?:cuts|scars|wounds)", 0.8, "recent self-harm"),
+    (r"(?:punish|punishing) myself", 0.6, "self-punishment"),
+    (r"(?:hacerme dano|cortarme)", 0.85, "Spanish: self-harm"),
+]))  # fmt: skip
+
+DANGER = Family("danger", (
+    "outside", "door", "knife", "gun", "weapon", "kill", "my life", "locked myself", "999",
+    "police", "ambulance", "trying to get in", "threaten",
+), cues([
+    (r"(?:he'?s|she'?s|they'?re|he is|she is|they are) (?:\w+ )?(?:outside|at the door|banging on "
+     r"the door|trying to get in|got a knife|got a gun)", 0.7, "immediate danger"),
+    (r"(?:going to|gonna|will|threatened to|threatens to|said he'?d|said she'?d) kill (?:me|us|"
+     r"the kids|himself|herself)", 0.85, "threat to life"),
+    (r"(?:scared|afraid|terrified|fear(?:ing)?) for (?:my|our|her|his) (?:life|lives|safety)", 0.85,
+     "fears for life"),
+    (r"(?:locked|lock) myself in", 0.45, "hiding from danger"),
+    (r"(?:call|ring|phoned|called|rang) (?:the )?(?:police|999|an ambulance)", 0.25,
+     "emergency services"),
+]))  # fmt: skip
+
+UNREACHABLE = Family("unreachable", (
+    "answer", "repl", "respond", "picking up", "heard from", "seen", "missing", "come home",
+    "switched", "turned",
+), cues([
+    (r"(?:not|isn'?t|is not|hasn'?t been|stopped|won'?t|wont) (?:\w+ )?(?:answering|replying|"
+     r"responding|picking up)", 0.45, "person not answering"),
+    (r"(?:not|haven'?t|nobody has|no one has) (?:heard|seen) (?:from )?(?:her|him|them) "
+     r"(?:since|for|in)", 0.45, "person not heard from"),
+    (r"(?:gone missing|hasn'?t come home|not come home|didn'?t come home)", 0.55,
+     "person missing"),
+]))  # fmt: skip
+
+CONCERN = Family("concern", (
+    "check", "ok", "okay", "safe", "alright", "worried", "scared for", "frightened for",
+    "welfare",
+), cues([
+    (r"(?:check|make sure|see if|find out if) (?:on )?(?:she'?s|he'?s|they'?re|she is|he is|they "
+     r"are|her|him|them)(?: (?:ok|okay|alright|safe|still alive))?", 0.45,
+     "asks someone to check on a person"),
+    (r"(?:worried|scared|frightened|terrified) (?:sick )?(?:about|for) (?:her|him|them|my \w+)",
+     0.3, "worried about someone"),
+    (r"welfare check", 0.6, "asks for a welfare check"),
+]))  # fmt: skip
+
+MINOR = Family("minor", ("1", "thirteen", "fourteen", "fifteen", "sixteen", "seventeen",
+                         "school", "year "), cues([
+    (r"(?:i'?m|im|i am) (?:only |just )?(?:1[0-7]|thirteen|fourteen|fifteen|sixteen|seventeen)"
+     r"(?: ?(?:yo|years? old))?(?![\d:.,]?\d)", 0.0, "writer is a child"),
+    (r"(?:at|in) (?:my )?(?:school|year [7-9]|year 1[0-1])", 0.0, "writer is a child"),
+]))  # fmt: skip
+
+# Safeguarding: a child or vulnerable adult (CHILD) near harm, neglect or confinement (HARM).
+CHILD = Family("child", (
+    "lad", "lass", "kid", "boy", "girl", "child", "toddler", "baby", "little one", "wee one",
+    "bairn", "son", "daughter", "niece", "nephew", "grand", "pupil", "teen", "year old", "yo ",
+    "about ", "only ", "elderly", "dementia", "disab", "vulnerable", "frail", "old lady",
+    "old man", "dziecko", "dzieci", "plentyn", "plant", "nino",
+), cues([
+    (words("lad", "lass", "kid", "kids", "boy", "boys", "girl", "girls", "child", "children",
+           "toddler", "baby", "little one", "wee one", "bairn", "(?:his|her|their|my|our) "
+           "(?:son|daughter|stepson|stepdaughter)", "niece", "nephew", "grandson",
+           "granddaughter", "pupil", "teenager", r"\d+ ?(?:yo|year old|yr old|years old)",
+           r"(?:about|only|just) (?:[2-9]|1[0-5])\b", "elderly", "dementia", "disabled",
+           "learning disabilit\\w+", "vulnerable", "frail", "old (?:lady|man|woman)",
+           "dziecko", "dzieci", "plentyn", "plant", "nino", "nina"), 0.0,
+     "child or vulnerable adult"),
+]))  # fmt: skip
+HARM = Family("harm", (
+    "lock", "shed", "cupboard", "hit", "beat", "slap", "punch", "kick", "belt", "marks",
+    "bruis", "burns", "food", "eat", "hungry", "starv", "touch", "let him", "let her",
+    "let them", "message", "texting", "pictures", "pics", "photos", "nudes", "scream",
+    "left alone", "on his own", "on her own", "on their own", "heating", "scared", "terrified",
+    "frightened", "bije", "siniaki", "cleisiau", "taro", "hurt",
+), cues([
+    (r"locks? (?:him|her|them|the \w+) (?:in|out|up)|locked (?:him|her|them) (?:in|out|up)|"
+     r"(?:locked|shut) in (?:the |a |his |her )?(?:shed|cupboard|room|cellar|garage|loft)", 0.85,
+     "confined"),
+    (r"(?:in|into) the (?:shed|cupboard|cellar|coal shed)", 0.4, "confined"),
+    (r"(?:hits|hit|hitting|beats|beat|beating|slaps|slapped|slapping|punches|punched|kicks|"
+     r"kicked|belts|thrashes|hurts|hurting) (?:him|her|them)", 0.8, "being hit"),
+    (r"(?:marks|bruises|bruising|burns|cuts|welts) (?:all )?(?:on|over) (?:his|her|their)", 0.75,
+     "injuries"),
+    (r"(?:no|never any|never enough|not enough) food|(?:always|constantly|so) (?:hungry|starving)|"
+     r"(?:hasn'?t|not|never) (?:had anything|been fed) to eat|(?:nothing|never anything) to eat",
+     0.75, "neglect"),
+    (r"(?:touch|touching|touches|touched) (?:him|her|them)(?! up)", 0.7, "possible sexual abuse"),
+    (r"(?:won'?t|doesn'?t|never|wont) lets? (?:him|her|them) (?:out|eat|leave|go out|see)", 0.7,
+     "confined"),
+    (r"(?:messages|messaging|texts|texting|snapchats?|dms) (?:from|to|with) (?:an? )?(?:older|"
+     r"grown|adult|much older|\d\d ?(?:yo|year old)) ?(?:man|men|bloke|woman|guy)", 0.85,
+     "contact from an adult"),
+    (r"(?:sends?|sending|asked|asking|asks) (?:him|her|them) (?:for )?(?:pictures|pics|photos|"
+     r"nudes)", 0.85, "contact from an adult"),
+    (r"(?:screaming|crying) (?:for hours|every night|all night)", 0.5, "distress heard"),
+    (r"left (?:alone|on (?:his|her|their) own)", 0.6, "left alone"),
+    (r"(?:no|without) (?:heating|electric)", 0.4, "neglect"),
+    (r"(?:scared|terrified|frightened) (?:to go|of going) home", 0.8, "afraid to go home"),
+    (r"bije (?:go|ja|je)|siniaki|cleisiau|taro (?:e|hi)", 0.8, "being hit"),
+]))  # fmt: skip
+
+CONTEXT_FAMILIES: tuple[Family, ...] = (NOW, MINOR, CHILD, HARM)
+FAMILIES: tuple[Family, ...] = (
+    HOPELESS, BURDEN, FAREWELL, MEANS, PREPARATION, DISTRESS, SELF_HARM_MORE, DANGER,
+    UNREACHABLE, CONCERN,
+)  # fmt: skip
