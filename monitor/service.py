@@ -325,10 +325,14 @@ class Service:
 
     def _check_lock(self) -> None:
         """PostgreSQL drops advisory locks with the session: take ours back after an outage."""
+        if self.store.lock_held():
+            return
         try:
             self.store.acquire_lock()
         except AlreadyRunning:
-            return  # still held (by us, in the normal case)
+            log.critical("another monitor daemon took the single-instance lock while the database was down")
+            self.stop(1, "another daemon holds the single-instance lock")
+            return
         except StorageError as exc:
             log.warning("cannot check the single-instance lock: %s", exc)
             return

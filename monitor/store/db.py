@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import contextlib
 import fcntl
-import hashlib
 import logging
 import os
 from collections.abc import Iterator
@@ -24,6 +23,7 @@ from monitor.errors import AlreadyRunning, StorageError
 
 log = logging.getLogger(__name__)
 MIGRATIONS = Path(__file__).resolve().parent.parent / "migrations"
+PG_LOCK_KEY = "hashtextextended('community-monitor:' || current_database() || '.' || current_schema(), 0)"
 
 
 def _alembic_config(connection: Connection | None = None) -> AlembicConfig:
@@ -109,9 +109,13 @@ class Store:
             handle.flush()
             self._lock_file = handle
         else:
-            key = int.from_bytes(hashlib.sha256(b"monitor-daemon").digest()[:8], "big", signed=True)
+            if self._lock_conn is not None:  # a session that died with the database: let it go
+                with contextlib.suppress(SQLAlchemyError):
+                    self._lock_conn.invalidate()
+                self._lock_conn = None
             conn = self.engine.connect()
-            got = conn.execute(text("SELECT pg_try_advisory_lock(:k)"), {"k": key}).scalar()
+            # One daemon per database and schema: the key is derived from both, on the server.
+            got = conn.execute(text(f"SELECT pg_try_advisory_lock({PG_LOCK_KEY})")).scalar()
             conn.commit()
             if not got:
                 conn.close()
@@ -120,14 +124,38 @@ class Store:
                 )
             self._lock_conn = conn
 
+    def lock_held(self) -> bool:
+        """Whether this process still holds the single-instance lock (PostgreSQL loses it with the session)."""
+        if self._lock_file is not None:
+            return True
+        if self._lock_conn is None:
+            return False
+        try:
+            held = self._lock_conn.execute(
+                text(
+                    "SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND granted "
+                    "AND pid = pg_backend_pid()"
+                )
+            ).scalar()
+            self._lock_conn.commit()
+        except SQLAlchemyError:
+            return False
+        return bool(held)
+
     def release_lock(self) -> None:
         if self._lock_file is not None:
             fcntl.flock(self._lock_file, fcntl.LOCK_UN)
             self._lock_file.close()
             self._lock_file = None
         if self._lock_conn is not None:
-            with contextlib.suppress(SQLAlchemyError):
+            # A pooled connection outlives close(): unlock explicitly, or drop the session.
+            try:
+                self._lock_conn.execute(text("SELECT pg_advisory_unlock_all()"))
+                self._lock_conn.commit()
                 self._lock_conn.close()
+            except SQLAlchemyError:
+                with contextlib.suppress(SQLAlchemyError):
+                    self._lock_conn.invalidate()
             self._lock_conn = None
 
     def close(self) -> None:
