@@ -141,6 +141,18 @@ class Service:
             replace_existing=True,
             misfire_grace_time=6 * 3600,  # a late digest is still useful the same morning
         )
+        if digest_overdue(self.config, now):
+            # This week's digest time has passed: if the daemon was down then, send it now
+            # (sending is idempotent per ISO week, so a digest already sent is not repeated).
+            self.scheduler.add_job(
+                self.digest_job,
+                "date",
+                run_date=now + timedelta(minutes=1),
+                id="digest-catch-up",
+                name="weekly digest (catch up)",
+                replace_existing=True,
+                misfire_grace_time=3600,
+            )
         hour, minute = (int(part) for part in t.retention_at.split(":"))
         self.scheduler.add_job(
             self.retention_job,
@@ -430,3 +442,13 @@ def serve(
     store.close()
     notifier.close()
     return service.exit_code
+
+
+def digest_overdue(config: Config, now: datetime) -> bool:
+    """Whether this ISO week's scheduled digest time (in the configured zone) has passed."""
+    hour, minute = (int(part) for part in config.digest.time.split(":"))
+    trigger = CronTrigger(day_of_week=config.digest.day, hour=hour, minute=minute, timezone=config.tz)
+    local = now.astimezone(config.tz)
+    week_start = (local - timedelta(days=local.weekday())).replace(hour=0, minute=0, second=0, microsecond=0)
+    fire = trigger.get_next_fire_time(None, week_start)
+    return fire is not None and fire <= now

@@ -41,7 +41,7 @@ def started(tmp_path: Path, sqlite_store: Store, clock: FakeClock) -> Iterator[S
 def test_jobs_have_fixed_ids_and_no_duplicates(started: Service) -> None:
     started.add_jobs()  # as after a restart or a second call: replaced, not added
     started.add_jobs()
-    ids = [job.id for job in started.scheduler.get_jobs()]
+    ids = [job.id for job in started.scheduler.get_jobs() if job.id != "digest-catch-up"]
     assert sorted(ids) == sorted(JOB_IDS)
 
 
@@ -281,3 +281,32 @@ def test_poll_stops_between_pages_when_asked(tmp_path: Path, sqlite_store: Store
     ctx.stop.set()
     result = pipeline.poll(ctx, cfg)
     assert result.items_fetched == 2, "the first page is committed, the rest waits for the next start"
+
+
+@pytest.mark.parametrize(
+    ("local_now", "overdue"),
+    [
+        ("2026-11-23T07:59", False),  # Monday, before 08:00: the cron job will send it
+        ("2026-11-23T08:00", True),
+        ("2026-11-25T14:00", True),  # Wednesday: this week's digest time has passed
+        ("2026-11-29T23:59", True),  # Sunday night
+    ],
+    ids=["monday-early", "monday-on-time", "wednesday", "sunday-night"],
+)
+def test_digest_catch_up_after_downtime(tmp_path: Path, local_now: str, overdue: bool) -> None:
+    from zoneinfo import ZoneInfo
+
+    from monitor.service import digest_overdue
+    from tests.conftest import make_config
+
+    config = make_config(tmp_path)  # default: Monday 08:00 Europe/London
+    now = datetime.fromisoformat(local_now).replace(tzinfo=ZoneInfo("Europe/London"))
+    assert digest_overdue(config, now) is overdue
+
+
+def test_catch_up_job_is_added_when_the_digest_time_has_passed(started: Service) -> None:
+    from monitor.service import digest_overdue
+
+    assert (started.scheduler.get_job("digest-catch-up") is not None) is digest_overdue(
+        started.config, started.ctx.clock()
+    )
