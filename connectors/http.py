@@ -43,6 +43,8 @@ _QUERY_TOKEN = re.compile(
     r"(?i)\b(access_token|appsecret_proof|input_token|client_secret|refresh_token|password|key)=[^&\s'\"]+"
 )
 _AUTH_HEADER = re.compile(r"(?i)(authorization['\"]?\s*[:=]\s*['\"]?(?:bearer |oauth |basic )?)[^'\"\s,}]+")
+# Session tokens (JWTs) are masked by shape, so refreshed tokens need not be registered one by one.
+_JWT = re.compile(r"\beyJ[\w-]{8,}\.[\w-]{8,}\.[\w-]{8,}")
 # Loggers of the libraries the connectors use; records are scrubbed where they are made.
 LIBRARY_LOGGERS = (
     "urllib3.connectionpool",
@@ -64,7 +66,7 @@ LIBRARY_LOGGERS = (
 def redact(text: str) -> str:
     for secret in sorted(_SECRETS, key=len, reverse=True):
         text = text.replace(secret, "***")
-    text = _QUERY_TOKEN.sub(r"\1=***", text)
+    text = _JWT.sub("***", _QUERY_TOKEN.sub(r"\1=***", text))
     return _AUTH_HEADER.sub(r"\1***", text)
 
 

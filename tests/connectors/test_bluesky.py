@@ -270,3 +270,12 @@ def test_the_readme_example_loads_and_builds_a_connector(tmp_path: Any) -> None:
     c = connector_class("bluesky")(account_of(cfg), cfg.settings, requests.Session())
     assert isinstance(c, BlueskyConnector)
     assert c.identifier == "elmfieldcounselling.bsky.social" and c.requests == 0  # no network yet
+
+
+def test_session_tokens_are_masked_by_shape_without_growing_a_list() -> None:
+    from connectors import http
+
+    before = len(http._SECRETS)
+    token = "eyJhbGciOiJFUzI1NksifQ.eyJzY29wZSI6ImNvbS5hdHByb3RvLmFjY2VzcyJ9.c2lnbmF0dXJlLXZhbHVl"
+    assert http.redact(f"Authorization-ish {token} end") == "Authorization-ish *** end"
+    assert len(http._SECRETS) == before
