@@ -37,10 +37,21 @@ SUICIDE = cues([
     (r"(?:killing|ending|topping) (?:myself|my self|meself)", 0.9, "suicidal ideation"),
     (r"suicid(?:e|al)(?! prevention| awareness| helpline| line| crisis line)", 0.85,
      "suicide mentioned"),
-    (r"(?:want|wanna|going|gonna|ready|planning|plan) (?:to )?(?:die(?! out| off| of | laughing)|"
+    (r"(?:want|wants|wanted|wanting|wanna|going|gonna|ready|planning|plan|plans) (?:to )?"
+     r"(?:die(?! out| off| of | laughing)|"
      r"end it(?: all)?|end my life)",
      0.95, "wish to die"),
     (r"(?:end|take) (?:it all|my (?:own )?life)", 0.95, "suicidal ideation"),
+    (r"(?:kill|killing|hurt|hurting|harm|harming|end|ending) (?:herself|himself|themselves|"
+     r"themself)", 0.9, "someone else may be suicidal"),
+    (r"kms|unalive (?:myself|me)|unaliving|sewerslide|ctb", 0.85, "suicidal ideation (slang)"),
+    (r"(?:end|ending) (?:things|everything)(?! with (?:him|her|them|my (?:ex|partner|boyfriend|"
+     r"girlfriend)))", 0.75, "thinking of ending things"),
+    (r"(?:want|wanna|wish i (?:was|were)) (?:to be )?dead|be better dead", 0.9, "wish to die"),
+    (r"(?:talking|talks|talked|thinking|thought|thinks) (?:about|of) (?:suicide|ending it|"
+     r"ending (?:his|her|my) life|killing)", 0.85, "suicidal thoughts"),
+    (r"suicidal (?:thoughts|feelings|again)|(?:feeling|felt|feel) suicidal", 0.9,
+     "suicidal thoughts"),
     (r"(?:don'?t|do not|dont) (?:want|wanna) (?:to )?(?:be here|live|exist|wake up|go on)"
      r"(?: any ?more)?", 0.9, "does not want to live"),
     (r"(?:want|wants|wanting|wanna) (?:to )?(?:not exist|disappear for good|stop existing)",

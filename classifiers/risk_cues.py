@@ -44,7 +44,9 @@ HOPELESS = Family("hopelessness", (
     "go on", "hopeless", "future", "hang on", "pointless", "meaningless", "be here", "be around",
     "be any", "be no",
     "fight", "dim pwynt", "digon", "sensu", "po co", "dosc", "no puedo", "aguanto", "tang",
-    "thak", "bekaar", "ffordd allan",
+    "thak", "bekaar", "ffordd allan", "take", "face", "bear", "stand", "get through",
+    "how long", "longer", "stop", "worth", "hate", "disappear", "mind", "decision", "plan",
+    "what i", "over", "forever", "wake", "too much", "done", "finished", "ready to",
 ), cues([
     (rf"{_NOT} see (?:the|any) point (?:of|in) (?:anything|any of (?:it|this)|life|living|"
      r"going on|carrying on|trying|it all|me|being here|waking up)", 0.8, "hopelessness"),
@@ -81,6 +83,28 @@ HOPELESS = Family("hopelessness", (
      r"no ?one|nobody|anything left of me) (?:here|around|left)", 0.6,
      "not expecting to be here"),
     (r"(?:fight|fighting) (?:any ?more|this any ?more)", 0.45, "cannot keep fighting"),
+    (r"(?:can'?t|cant|cannot|couldn'?t) (?:take|do|handle|face|bear|stand|cope with|get through) "
+     r"(?:it|this|any of (?:it|this)|another (?:day|night|week)|tomorrow|the pain|life)"
+     r"(?: any ?more| much longer)?", 0.45, "cannot go on"),
+    (r"(?:don'?t|do not|dont) know how (?:much )?(?:longer|long) i can (?:go on|keep|do|take|"
+     r"carry|hold)", 0.65, "cannot go on"),
+    (r"(?:want|need|just want) (?:the |this |all the )?(?:pain|it|everything|this|my head) to "
+     r"(?:stop|end|go away)(?: for good| forever)?", 0.55, "wants the pain to stop"),
+    (r"(?:not|isn'?t|is not|no longer) worth (?:it|living|being alive|the (?:pain|effort)|"
+     r"fighting for)(?: any ?more)?", 0.4, "life not worth living"),
+    (r"hate (?:my life|being alive|waking up|myself so much)", 0.45, "hates life"),
+    (r"(?:want|wanna|going|need) to (?:just )?disappear(?: forever| for good)?", 0.55,
+     "wants to disappear"),
+    (r"(?:made|make) (?:up )?my (?:mind|decision)|(?:i'?ve|i have|ive) (?:got |made )?a plan|"
+     r"know what i (?:have|need|'?ve got) to do", 0.45, "has decided"),
+    (r"(?:it'?ll|it will|this will|everything will) (?:all )?be over (?:soon|tonight|tomorrow)",
+     0.7, "expects it to be over"),
+    (r"(?:sleep|rest) forever|never wake up|not wake up again", 0.65, "wishes not to wake"),
+    (r"(?:all|everything|it'?s|its) (?:just )?too much(?: for me)?(?: now| any ?more)", 0.35,
+     "overwhelmed"),
+    (r"(?:i'?m|im|i am) (?:so )?(?:done|finished)(?: now| with (?:this|it))?\W*$", 0.4,
+     "says they are done"),
+    (r"(?:i give up|giving up now|ready to give up|ready to go)", 0.45, "giving up"),
     # Welsh
     (r"(?:does )?dim pwynt (?:byw|i fi|mewn dim|bellach)", 0.75, "Welsh: no point living"),
     (r"wedi cael digon (?:ar fywyd|ar bopeth|ar fyw)", 0.75, "Welsh: had enough of life"),
@@ -162,10 +186,16 @@ MEANS = Family("means", (
     "tablet", "pill", "meds", "medication", "paracetamol", "codamol", "insulin", "painkiller",
     "antidepress", "rope", "noose", "ligature", "bridge", "cliff", "track", "railway", "roof",
     "ledge", "jump", "garage", "hosepipe", "blade", "razor", "multi", "tabled", "tabletk",
-    "leki", "pastillas", "motorway", "edge",
+    "leki", "pastillas", "motorway", "edge", "dose", "how to", "ways to", "methods",
+    "too many", "load", "took all", "swallowed",
 ), cues([
     (rf"{_MEDS}[^.!?]{{0,40}}{_HOARD}", 0.8, "medication gathered"),
     (rf"{_HOARD}[^.!?]{{0,25}}{_MEDS}", 0.8, "medication gathered"),
+    (r"(?:lethal|fatal) dose|how (?:many|much) (?:\w+ )?(?:paracetamol|tablets|pills|insulin)"
+     r"(?: \w+){0,3} (?:to|would|does it|it takes)|(?:looked|looking|googled|googling|searched|"
+     r"searching) (?:up )?(?:how to|ways to|methods)", 0.85, "researching means"),
+    (r"(?:took|taken|swallowed|had) (?:too many|loads of|a load of|a bunch of|all (?:my|the|of))"
+     r" ?(?:\w+ )?(?:tablets|pills|meds|paracetamol)?", 0.7, "possible overdose"),
     (r"noose|ligature", 0.85, "means: ligature"),
     (r"(?:bought|got|found|have) (?:a |some )?rope", 0.6, "means: rope"),
     (r"(?:stand|standing|stood|sat|sitting|walk(?:ed|ing)? to|go(?:ing)? to|drove to|driving "
@@ -232,6 +262,7 @@ DISTRESS = Family("distress", (
 
 SELF_HARM_MORE = Family("self-harm", (
     "cut", "burn", "scratch", "hurt", "punish", "scars", "harm", "relaps", "torri", "tne",
+    "hit", "bang", "sh ", "urge",
     "cortarme", "hacerme",
 ), cues([
     (r"(?:started|been|keep|kept|back to|gone back to|went back to) (?:\w+ )?(?:cutting|burning|"
@@ -240,12 +271,19 @@ SELF_HARM_MORE = Family("self-harm", (
      r"(?:cutting|self[- ]?harming|burning herself|burning himself)", 0.9, "someone self-harming"),
     (r"(?:fresh|new|deep) (?:cuts|scars|wounds)", 0.8, "recent self-harm"),
     (r"(?:punish|punishing) myself", 0.6, "self-punishment"),
+    (r"(?:cut|cutting|burnt|burned|burning|scratch(?:ed|ing)?|hit(?:ting)?|bang(?:ed|ing)? my head|"
+     r"hurt|hurting) (?:myself|my (?:arms?|legs?|wrists?|thighs?|skin|stomach))", 0.85,
+     "self-harm"),
+    (r"relapsed?|(?:sh|self ?harm) (?:again|free|urges)|urges? to (?:cut|sh|hurt myself)", 0.4,
+     "self-harm relapse"),
     (r"(?:hacerme dano|cortarme)", 0.85, "Spanish: self-harm"),
 ]))  # fmt: skip
 
 DANGER = Family("danger", (
     "outside", "door", "knife", "gun", "weapon", "kill", "my life", "locked myself", "999",
-    "police", "ambulance", "trying to get in", "threaten",
+    "police", "ambulance", "trying to get in", "threaten", "smashing", "strangl", "chok",
+    "hitting", "beating", "hit me", "punched me", "stabbed me", "breathing", "unconscious",
+    "wake", "hiding", "hid ",
 ), cues([
     (r"(?:he'?s|she'?s|they'?re|he is|she is|they are) (?:\w+ )?(?:outside|at the door|banging on "
      r"the door|trying to get in|got a knife|got a gun)", 0.7, "immediate danger"),
@@ -254,6 +292,12 @@ DANGER = Family("danger", (
     (r"(?:scared|afraid|terrified|fear(?:ing)?) for (?:my|our|her|his) (?:life|lives|safety)", 0.85,
      "fears for life"),
     (r"(?:locked|lock) myself in", 0.45, "hiding from danger"),
+    (r"(?:he'?s|she'?s|they'?re|he is|she is) (?:\w+ )?(?:smashing|strangl\w+|chok\w+|"
+     r"threatening|hitting|beating) (?:me|us|the|everything)|(?:he|she) (?:just )?(?:hit|punched|"
+     r"strangled|choked|stabbed) me", 0.8, "immediate danger"),
+    (r"(?:not breathing|unconscious|won'?t wake up|can'?t wake (?:him|her))", 0.8,
+     "medical emergency"),
+    (r"(?:hiding|hid) (?:from (?:him|her|them)|in the)", 0.45, "hiding from danger"),
     (r"(?:call|ring|phoned|called|rang) (?:the )?(?:police|999|an ambulance)", 0.25,
      "emergency services"),
 ]))  # fmt: skip
@@ -294,7 +338,8 @@ CHILD = Family("child", (
     "lad", "lass", "kid", "boy", "girl", "child", "toddler", "baby", "little one", "wee one",
     "bairn", "son", "daughter", "niece", "nephew", "grand", "pupil", "teen", "year old", "yo ",
     "about ", "only ", "elderly", "dementia", "disab", "vulnerable", "frail", "old lady",
-    "old man", "dziecko", "dzieci", "plentyn", "plant", "nino",
+    "old man", "dziecko", "dzieci", "plentyn", "plant", "nino", "neighbour", "nan", "gran",
+    "carer", "mum", "dad",
 ), cues([
     (words("lad", "lass", "kid", "kids", "boy", "boys", "girl", "girls", "child", "children",
            "toddler", "baby", "little one", "wee one", "bairn", "(?:his|her|their|my|our) "
@@ -302,6 +347,8 @@ CHILD = Family("child", (
            "granddaughter", "pupil", "teenager", r"\d+ ?(?:yo|year old|yr old|years old)",
            r"(?:about|only|just) (?:[2-9]|1[0-5])\b", "elderly", "dementia", "disabled",
            "learning disabilit\\w+", "vulnerable", "frail", "old (?:lady|man|woman)",
+           r"(?:my|his|her|our) (?:nan|nana|gran|granny|grandma|grandad|grandpa)",
+           r"(?:elderly |old )?neighbour (?:in (?:her|his) (?:80s|90s)|(?:who'?s|is) (?:8|9)\d)",
            "dziecko", "dzieci", "plentyn", "plant", "nino", "nina"), 0.0,
      "child or vulnerable adult"),
 ]))  # fmt: skip
@@ -310,7 +357,10 @@ HARM = Family("harm", (
     "bruis", "burns", "food", "eat", "hungry", "starv", "touch", "let him", "let her",
     "let them", "message", "texting", "pictures", "pics", "photos", "nudes", "scream",
     "left alone", "on his own", "on her own", "on their own", "heating", "scared", "terrified",
-    "frightened", "bije", "siniaki", "cleisiau", "taro", "hurt",
+    "frightened", "bije", "siniaki", "cleisiau", "taro", "hurt", "smack", "grabs", "drags",
+    "throws", "shoves", "pushes", "shak", "older", "grown", "adult", "online", "internet",
+    "county lines", "drugs", "inappropriate", "money", "pension", "card", "benefits", "fed",
+    "washed", "changed", "soiled", "school", "shouting",
 ), cues([
     (r"locks? (?:him|her|them|the \w+) (?:in|out|up)|locked (?:him|her|them) (?:in|out|up)|"
      r"(?:locked|shut) in (?:the |a |his |her )?(?:shed|cupboard|room|cellar|garage|loft)", 0.85,
@@ -320,7 +370,7 @@ HARM = Family("harm", (
      r"kicked|belts|thrashes|hurts|hurting) (?:him|her|them)", 0.8, "being hit"),
     (r"(?:marks|bruises|bruising|burns|cuts|welts) (?:all )?(?:on|over) (?:his|her|their)", 0.75,
      "injuries"),
-    (r"(?:no|never any|never enough|not enough) food|(?:always|constantly|so) (?:hungry|starving)|"
+    (r"(?:no|never any|never enough|not enough) food|(?:always|constantly) (?:hungry|starving)|"
      r"(?:hasn'?t|not|never) (?:had anything|been fed) to eat|(?:nothing|never anything) to eat",
      0.75, "neglect"),
     (r"(?:touch|touching|touches|touched) (?:him|her|them)(?! up)", 0.7, "possible sexual abuse"),
@@ -335,6 +385,23 @@ HARM = Family("harm", (
     (r"left (?:alone|on (?:his|her|their) own)", 0.6, "left alone"),
     (r"(?:no|without) (?:heating|electric)", 0.4, "neglect"),
     (r"(?:scared|terrified|frightened) (?:to go|of going) home", 0.8, "afraid to go home"),
+    (r"(?:smacks|smacking|grabs|drags|throws|shoves|pushes|shakes|shaking|burns|burnt) (?:him|her|"
+     r"them)", 0.7, "being hurt"),
+    (r"(?:scared|terrified|frightened) of (?:his|her|their) (?:dad|mum|stepdad|step dad|mum'?s "
+     r"boyfriend|father|mother|carer)", 0.75, "afraid of a carer"),
+    (r"(?:older|grown|adult) (?:man|men|boyfriend|bloke)|(?:met|meeting) (?:a man|someone|"
+     r"people) (?:online|off the internet|from (?:snap|insta|tiktok))|county lines|"
+     r"running drugs|inappropriate(?:ly)? (?:touch|messages|photos|pictures)", 0.6,
+     "possible exploitation"),
+    (r"(?:taking|takes|took|using|uses|spending) (?:all )?(?:her|his|their) (?:money|pension|"
+     r"bank card|card|benefits)", 0.7, "possible financial abuse"),
+    (r"(?:not|never|hasn'?t been|isn'?t) (?:been )?(?:fed|washed|changed|given (?:her|his) "
+     r"(?:meds|medication|tablets))|(?:left|sitting|lying) in (?:soiled|dirty|wet)", 0.75,
+     "neglect"),
+    (r"(?:comes?|came|goes|sent) to school (?:hungry|dirty|with bruises|in the same)", 0.75,
+     "neglect"),
+    (r"(?:shouting|screaming) at (?:him|her|them)[^.!?]{0,40}(?:every|all|always)", 0.45,
+     "shouted at"),
     (r"bije (?:go|ja|je)|siniaki|cleisiau|taro (?:e|hi)", 0.8, "being hit"),
 ]))  # fmt: skip
 
