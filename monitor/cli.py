@@ -346,6 +346,65 @@ def _print_verdict(text: str, result: Any) -> None:
     )
 
 
+@cli.command("check-post")
+@click.argument("text", required=False)
+@click.option(
+    "--file",
+    "path",
+    type=click.File("r", encoding="utf-8", errors="replace"),
+    help="Read the draft from a file ('-' for stdin).",
+)
+@click.option("--platform", default=None, help="Where it will be posted (facebook, instagram, x, …).")
+@click.option("--json", "as_json", is_flag=True, help="Print the verdict as JSON.")
+def check_post_command(text: str | None, path: Any, platform: str | None, as_json: bool) -> None:
+    """Check a draft before posting it on an official account (policy 3.3 and 4.2).
+
+    Exits 1 when the draft must change (it could identify a client, or reads as hostile).
+    """
+    from classifiers.prepublish import check_post
+
+    if (text is None) == (path is None):
+        raise click.UsageError("give either TEXT or --file FILE")
+    draft = text if text is not None else path.read()
+    verdict = check_post(draft, platform=platform)
+    if as_json:
+        click.echo(
+            json.dumps(
+                {
+                    "must_change": verdict.must_change,
+                    "concerns": [
+                        {
+                            "label": c.label,
+                            "explanation": c.explanation,
+                            "evidence": list(c.evidence),
+                            "spans": [
+                                {
+                                    "start": s.start,
+                                    "end": s.end,
+                                    "kind": s.kind,
+                                    "text": draft[s.start : s.end],
+                                }
+                                for s in c.spans
+                            ],
+                        }
+                        for c in verdict.concerns
+                    ],
+                },
+                ensure_ascii=False,
+                indent=2,
+            )
+        )
+    else:
+        click.echo(verdict.summary())
+        for concern in verdict.concerns:
+            for span in concern.spans:
+                click.echo(
+                    f"  - in your draft: \u201c{draft[span.start : span.end]}\u201d ({span.kind.replace('_', ' ')})"
+                )
+    if verdict.must_change:
+        sys.exit(1)
+
+
 # ------------------------------------------------------------------ configuration and database
 
 

@@ -223,3 +223,32 @@ def test_readme_commands_are_the_real_ones() -> None:
     table = readme.split("<!-- section: commands -->")[1].split("<!-- /section: commands -->")[0]
     for name in commands:
         assert f"`monitor {name}" in table, f"command {name} is not documented in the README"
+
+
+def test_check_post_flags_a_client_story_and_exits_1(tmp_path: Path) -> None:
+    draft = "So proud of Tom Baker from our Tuesday group, sober 6 months after his wife left. Ring him on 07700 900123!"
+    result = run("check-post", draft)
+    assert result.exit_code == 1
+    assert "must change" in result.stdout and "3.3 and 4.2" in result.stdout
+    assert "“Tom Baker” (name)" in result.stdout and "“07700 900123” (phone)" in result.stdout
+    (tmp_path / "draft.txt").write_text(draft)
+    as_json = run("check-post", "--file", str(tmp_path / "draft.txt"), "--json")
+    data = json.loads(as_json.stdout)
+    assert as_json.exit_code == 1 and data["must_change"] is True
+    spans = [s for c in data["concerns"] for s in c["spans"]]
+    assert {"kind": "phone", "text": "07700 900123"}.items() <= next(
+        s for s in spans if s["kind"] == "phone"
+    ).items()
+
+
+def test_check_post_passes_an_ordinary_announcement() -> None:
+    result = run(
+        "check-post",
+        "Our Monday peer group is back at 6.30pm at the hub. Everyone welcome, no referral needed.",
+    )
+    assert result.exit_code == 0, result.output
+    assert result.stdout.startswith("No concerns found")
+
+
+def test_check_post_needs_text_or_file() -> None:
+    assert run("check-post").exit_code == 2
