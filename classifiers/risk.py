@@ -11,7 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from classifiers.lexicon import Hit, Table, cues, find, quote, words
-from classifiers.risk_cues import CHILD, FAMILIES, HARM, MINOR, NOW
+from classifiers.risk_cues import CHILD, DESPAIR, DESPAIR_TERMS, FAMILIES, FIRST_PERSON, HARM, MINOR, NOW
 
 __all__ = ["RiskResult", "assess"]
 
@@ -251,6 +251,19 @@ class RiskResult:
 
 
 _STRONG = 0.85
+_SOFT_FLAG = 1.2  # summed despair-word weight at which a first-person text flags
+
+
+def _despair(text: str) -> tuple[float, list[Hit]]:
+    """Summed weight of distinct despair words, 0 without a first- or third-person word."""
+    hits = find(DESPAIR, text)
+    if not hits or not find(FIRST_PERSON, text):
+        return 0.0, []
+    seen = {h.text.replace("'", ""): h for h in hits}
+    total = sum(DESPAIR_TERMS.get(k, DESPAIR_TERMS.get(k.replace("cant", "can't"), 0.2)) for k in seen)
+    return total, list(seen.values())
+
+
 _NEAR = 200  # characters between a child reference and a harm cue
 
 
@@ -282,6 +295,16 @@ def assess(match_text: str) -> RiskResult:
         else:
             # harm words without a child or vulnerable adult ("beat him 3-0") stay weak
             tagged.extend((h, "harm", 0.3) for h in harm if h.weight >= 0.7)
+    soft, soft_terms = _despair(text)
+    # long texts collect despair words by chance: the bar rises with length
+    bar = _SOFT_FLAG * max(1.0, len(text) / 300) ** 0.5
+    if soft >= 0.8:
+        tagged.append(
+            (soft_terms[0], "despair", min(0.8, 0.55 + 0.15 * (soft - bar)) if soft >= bar else 0.3)
+        )
+        if soft >= bar:
+            words_seen = ", ".join(dict.fromkeys(h.text for h in soft_terms))
+            notes.append(f"several despair words together: {words_seen}")
     if not tagged:
         return RiskResult(0.02, ())
     fig = find(FIGURATIVE, text)

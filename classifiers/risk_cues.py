@@ -46,7 +46,8 @@ HOPELESS = Family("hopelessness", (
     "fight", "dim pwynt", "digon", "sensu", "po co", "dosc", "no puedo", "aguanto", "tang",
     "thak", "bekaar", "ffordd allan", "take", "face", "bear", "stand", "get through",
     "how long", "longer", "stop", "worth", "hate", "disappear", "mind", "decision", "plan",
-    "what i", "over", "forever", "wake", "too much", "done", "finished", "ready to",
+    "what i", "over", "forever", "wake", "too much", "done", "finished", "ready to", "see it",
+    "see things", "see anything", "see life", "nothing left",
 ), cues([
     (rf"{_NOT} see (?:the|any) point (?:of|in) (?:anything|any of (?:it|this)|life|living|"
      r"going on|carrying on|trying|it all|me|being here|waking up)", 0.8, "hopelessness"),
@@ -105,6 +106,11 @@ HOPELESS = Family("hopelessness", (
     (r"(?:i'?m|im|i am) (?:so )?(?:done|finished)(?: now| with (?:this|it))?\W*$", 0.4,
      "says they are done"),
     (r"(?:i give up|giving up now|ready to give up|ready to go)", 0.45, "giving up"),
+    (r"(?:scared|afraid|frightened|worried|terrified) (?:of|about) what i(?:'?ll| will| might| "
+     r"could| may)? (?:do|end up doing)", 0.75, "afraid of what they might do"),
+    (r"(?:can'?t|cant|cannot|don'?t|dont) see (?:it|things|anything|life) (?:ever )?(?:getting|"
+     r"get|being) (?:better|easier)", 0.5, "hopelessness"),
+    (r"nothing left (?:in me|to give|to lose|for me)", 0.5, "nothing left"),
     # Welsh
     (r"(?:does )?dim pwynt (?:byw|i fi|mewn dim|bellach)", 0.75, "Welsh: no point living"),
     (r"wedi cael digon (?:ar fywyd|ar bopeth|ar fyw)", 0.75, "Welsh: had enough of life"),
@@ -410,3 +416,30 @@ FAMILIES: tuple[Family, ...] = (
     HOPELESS, BURDEN, FAREWELL, MEANS, PREPARATION, DISTRESS, SELF_HARM_MORE, DANGER,
     UNREACHABLE, CONCERN,
 )  # fmt: skip
+
+# Soft despair vocabulary: single words and short phrases, each weak, summed over distinct
+# terms. Phrase cues miss new wordings; several despair words in one first-person text
+# rarely occur without distress, and a missed crisis costs more than a false alarm.
+DESPAIR_TERMS: dict[str, float] = {
+    "hopeless": 0.5, "worthless": 0.5, "pointless": 0.5, "burden": 0.5, "trapped": 0.45,
+    "no way out": 0.6, "give up": 0.4, "giving up": 0.4, "gave up": 0.3, "goodbye": 0.4,
+    "end it": 0.6, "ending it": 0.6, "disappear": 0.45, "not be here": 0.6, "not being here": 0.6,
+    "be gone": 0.45, "without me": 0.5, "can't go on": 0.6, "cant go on": 0.6, "anymore": 0.3,
+    "any more": 0.3, "tonight": 0.3, "last time": 0.35, "forever": 0.3, "tired": 0.25,
+    "exhausted": 0.25, "empty": 0.3, "numb": 0.35, "alone": 0.25, "lonely": 0.25,
+    "nobody": 0.2, "no one": 0.2, "dark": 0.3, "pain": 0.25, "escape": 0.4, "sorry": 0.2,
+    "pills": 0.4, "tablets": 0.35, "overdose": 0.5, "die": 0.45, "dying": 0.3, "dead": 0.35,
+    "death": 0.3, "suffer": 0.3, "suffering": 0.3, "enough": 0.2, "can't": 0.1, "cant": 0.1,
+    "nothing": 0.15, "point": 0.2, "failure": 0.3, "useless": 0.25, "hate myself": 0.5,
+    "hate my life": 0.5, "no hope": 0.5, "no future": 0.45, "let go": 0.3, "peace": 0.2,
+    "relief": 0.25, "sleep": 0.15, "wake up": 0.3, "struggling": 0.2, "breaking": 0.2,
+    "broken": 0.25, "crying": 0.2, "scared": 0.15, "falling apart": 0.35, "drowning": 0.35,
+    "too much": 0.25, "the end": 0.35, "final": 0.3, "last": 0.15, "letters": 0.25,
+    "note": 0.2, "miss me": 0.45, "heavy": 0.2, "quiet": 0.15, "nothing left": 0.4, "better off": 0.45, "pretend": 0.2, "fake smile": 0.35,
+    "mask": 0.15, "nie chce": 0.4, "nie moge": 0.3, "sensu": 0.4, "koniec": 0.4,
+    "skonczyc": 0.5, "dim pwynt": 0.5, "blino": 0.3, "ar ben": 0.3, "no puedo": 0.3,
+    "morir": 0.5, "marna": 0.4, "khatam": 0.4,
+}  # fmt: skip
+DESPAIR = cues([(words(*(t.replace("'", "'?") for t in DESPAIR_TERMS)), 0.0, "despair word")])
+FIRST_PERSON = cues([(words("i", "i'm", "im", "i've", "ive", "i'd", "me", "my", "myself",
+                            "she", "he", "her", "his", "mine"), 0.0, "person")])  # fmt: skip
