@@ -127,7 +127,7 @@ HOPELESS = Family("hopelessness", (
 
 BURDEN = Family("burden", (
     "without me", "burden", "notice", "care if", "miss me", "happier", "relieved", "waste of",
-    "beze mnie", "hebdda i", "sin mi", "drain",
+    "beze mnie", "hebdda i", "sin mi", "drain", "of me",
 ), cues([
     (rf"(?:everyone|everybody|they|people|my (?:family|kids|mum|dad|wife|husband|partner|"
      rf"children)|the world|you all|all of you|he|she) (?:would|will|'d|'ll|could|might) "
@@ -143,6 +143,8 @@ BURDEN = Family("burden", (
      "nobody would notice"),
     (r"(?:nobody|no one|noone) (?:cares|would care) if i", 0.75, "nobody would notice"),
     (r"(?:everyone|they|people) (?:would|'d) be (?:happier|relieved)", 0.6, "feels a burden"),
+    (r"(?:everyone|everybody|they|people|my family)(?:'s| is| are|'re| must be| gets?) (?:so )?"
+     r"(?:sick|tired|fed up) of me", 0.55, "feels a burden"),
     (r"(?:wszystkim|wszyscy|kazdy) (?:\w+ )?(?:lepiej|bedzie lepiej|byloby lepiej) beze mnie", 0.9,
      "Polish: better off without me"),
     (r"(?:lepiej|bedzie lepiej|byloby lepiej) beze mnie", 0.85, "Polish: better off without me"),
