@@ -64,7 +64,9 @@ def generate(path: Path, n: int) -> None:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("--items", type=int, default=100_000)
     parser.add_argument("--keep", type=Path, help="work in this directory and keep it")
     args = parser.parse_args()
@@ -96,7 +98,9 @@ def main() -> None:
     print(f"findings             {sum(report.findings.values()):>10,}  {dict(report.findings)}")
     print(f"alerts queued        {report.alerts_queued:>10,}")
     print(f"elapsed              {elapsed:>10.1f} s")
-    print(f"throughput           {report.items_fetched / elapsed:>10,.0f} items/s (fetch+store+classify+decide+deliver)")
+    print(
+        f"throughput           {report.items_fetched / elapsed:>10,.0f} items/s (fetch+store+classify+decide+deliver)"
+    )
     print(f"RSS before scan      {base:>10.0f} MB")
     print(f"peak RSS             {peak:>10.0f} MB")
     print("RSS while fetching   " + ", ".join(f"{n // 1000}k:{mb:.0f}MB" for n, mb in samples))
