@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 from importlib import resources
 
-from classifiers.lexicon import cues, find, quote, words
+from classifiers.lexicon import Hit, cues, find, quote, words
 from classifiers.normalise import Normalised
 from monitor.types import Span
 
@@ -203,9 +203,20 @@ CLIENT = cues([
      "seen at the service"),
     (r"(?:goes|go|going|attends|went) (?:to|for) (?:your|the|his|her|their) [^.!?]{0,40}"
      r"(?:counselling|therapy|course|group|programme|sessions?)", 0.85, "attends the service"),
-    (r"(?:in|on|doing) (?:one of your|your|the) [^.!?]{0,30}(?:groups?|course|programme|"
+    (r"(?:(?:in|on|doing) (?:one of your|your)|(?:she'?s|he'?s|they'?re|i'?m|im|is|was|been) "
+     r"(?:in|on|doing) the) [^.!?]{0,30}(?:groups?|course|programme|"
      r"pathway|waiting list)", 0.75, "attends the service"),
-    (r"(?:sessions?|appointment) with [a-z]+", 0.8, "sessions with a named counsellor"),
+    (r"(?:sessions?|appointment) with (?!a |an |the |our |us |you |your |my |me )[a-z]+", 0.8,
+     "sessions with a named counsellor"),
+    (r"(?:saw|seen|spotted|clocked|noticed)[^.!?]{0,60}(?:going|walking|coming|heading|popping) "
+     r"(?:in|into|out|inside)", 0.75, "seen at the service"),
+    (r"for (?:her|his|their) (?:counselling|therapy|session|appointment|group)", 0.8,
+     "third party attends"),
+    (r"(?:(?:that'?s|that has|has|it'?s) got to be|is that|must be|bet (?:it'?s|that'?s)|"
+     r"sounds (?:just )?like|that'?s def(?:initely|o)?|surely that'?s) [a-z]+ (?:from|at|off|down|"
+     r"who|with|on)", 0.75, "guesses who the person is"),
+    (r"(?:started|been) (?:going somewhere|seeing someone|having counselling|going to (?:counselling|"
+     r"therapy|a group|the group|sessions))", 0.55, "someone has started going"),
     (r"(?:thank you|thanks|thank|shoutout|shout out)[^.!?]{0,30}(?:for|through) (?:all )?"
      r"(?:the|my|our) (?:sessions|support|counselling|therapy)", 0.75, "thanks a counsellor"),
     (r"(?:got|helped|helping|helps|seeing|saw) me (?:through|with|doing)", 0.6, "client relationship"),
@@ -225,6 +236,12 @@ ORG_CLIENT = cues([
      "staff discusses someone's attendance"),
     (r"(?:completing|completed|finished|finishing|graduat\w+ from) our", 0.85,
      "staff confirms someone's treatment"),
+    (r"(?:one|some|two|three|a few) of our [^.!?]{0,30}(?:regulars|attendees|members|participants|"
+     r"group|circle|mums|dads|carers|clients)", 0.85, "organisation describes a client"),
+    (r"(?:told|tells|shared with|messaged|emailed) us (?:this week|today|yesterday|recently|"
+     r"(?:that |how )?(?:she|he))", 0.7, "organisation retells someone's story"),
+    (r"(?:a|an) (?:retired|young|local|former|single|\d+-year-old) [a-z]+ (?:from|in|who)", 0.6,
+     "identifying description"),
 ])  # fmt: skip
 RELATIVE = cues([
     (r"(?:my|your|his|her|their|our) (?:son|daughter|husband|wife|partner|ex|brother|sister|"
@@ -236,7 +253,10 @@ _STAFF_CONTEXT = cues([
     (words("workshop", "talk", "event", "fundraiser", "ceilidh", "leaving do", "fun run",
            "open day", "meet the team", "meettheteam", "we'?re hiring", "volunteers who",
            "running a", "is running", "are running", "will be running", "leads our",
-           "who leads", "joining our team", "welcome to the team", "say goodbye to"),
+           "who leads", "joining our team", "welcome to the team", "say goodbye to",
+           "hosted by", "led by", "run by", "facilitated by", "with our (?:counsellor|volunteer)s?",
+           "will be (?:there|on hand|hosting|leading|around)", "programme", "recruiting",
+           "taster", "drop in for", "come and (?:say hello|meet)", "#\\w+day"),
      1.0, "staff/event context"),
 ])  # fmt: skip
 _THIRD_PARTY_CONTACT = re.compile(
@@ -311,7 +331,10 @@ def assess(norm: Normalised, *, author_is_org: bool = False, spam_like: bool = F
     relatives = find(RELATIVE, text)
     staff_ctx = bool(find(_STAFF_CONTEXT, text))
     first_person = bool(_FIRST_PERSON.search(text))
-    named = bool(people)
+    # "Hi Jasmine," / "Good question Paul." in a staff reply: the addressee is masked, not a finding
+    addressed = [p for p in people if _addressee(norm.cased, p.start)] if author_is_org else []
+    people_found = [p for p in people if p not in addressed]
+    named = bool(people_found)
     anyone = named or bool(relatives)
 
     score = 0.02
@@ -320,7 +343,8 @@ def assess(norm: Normalised, *, author_is_org: bool = False, spam_like: bool = F
         score = 0.95
         why.append("NHS number (passes the mod-11 check)")
     other_contacts = [c for c in contacts if c[2] != "nhs_number"]
-    if other_contacts and not _HELPLINE.search(norm.cased):
+    # an organisation's own post carries its own contact details unless it describes a client
+    if other_contacts and not _HELPLINE.search(norm.cased) and not (author_is_org and not client):
         third = bool(_THIRD_PARTY_CONTACT.search(text)) or anyone
         context = bool(health or therapy or client)
         level = 0.9 if third and context else 0.75 if third or context else 0.3
@@ -333,7 +357,7 @@ def assess(norm: Normalised, *, author_is_org: bool = False, spam_like: bool = F
             level = (
                 0.9
                 if anyone and (health or therapy or len(client) > 1)
-                else (0.8 if anyone else 0.45 if health else 0.3)
+                else (0.8 if anyone or len(_distinct_cues(client)) > 1 else 0.45 if health else 0.3)
             )
         score = max(score, level)
         why.append(client[0].reason())
@@ -346,10 +370,10 @@ def assess(norm: Normalised, *, author_is_org: bool = False, spam_like: bool = F
         score = max(score, 0.4 if only_handles else 0.75 if author_is_org else 0.7)
     elif relatives and health and therapy:
         score = max(score, 0.8)
-    if author_is_org and len([p for p in people if p.kind == "name"]) >= 2 and therapy:
+    if author_is_org and len([p for p in people_found if p.kind == "name"]) >= 2 and therapy:
         score = max(score, 0.85)
         why.append("organisation post names several people in a therapy context")
-    if staff_ctx and not health and not (client and author_is_org) and score < 0.9:
+    if staff_ctx and ((author_is_org and not client) or (not health and score < 0.9)):
         score *= 0.35
     self_disclosure = first_person and not author_is_org and bool(health or therapy)
     if score >= 0.5:
@@ -375,6 +399,21 @@ def assess(norm: Normalised, *, author_is_org: bool = False, spam_like: bool = F
         tuple(sorted(set(spans), key=_key)),
         self_disclosure and score >= 0.5,
     )
+
+
+_SALUTATION = re.compile(
+    r"(?:^|[.!?]\s+)(?:hi|hiya|hello|hey|dear|thanks|thank you|morning|evening|good question|"
+    r"great question|sorry|welcome)[\s,]+$",
+    re.IGNORECASE,
+)
+
+
+def _addressee(cased: str, start: int) -> bool:
+    return _SALUTATION.search(cased[max(0, start - 30) : start]) is not None
+
+
+def _distinct_cues(hits: list[Hit]) -> set[str]:
+    return {h.cue.what for h in hits}
 
 
 def _key(span: Span) -> tuple[int, int, str]:

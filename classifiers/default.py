@@ -124,6 +124,8 @@ class DefaultClassifier:
 
         threat_hits = find(rules.THREAT, text)
         threat = max((h.weight for h in threat_hits), default=0.02)
+        if len(_distinct(threat_hits)) > 1:
+            threat = min(0.99, threat + 0.15)  # two implied cues ("found his address" + "tick tock")
         if threat_hits and rules.THREAT_JOKE.search(text) and threat < 0.95:
             threat *= 0.4
         scores["threat"] = threat
@@ -138,7 +140,8 @@ class DefaultClassifier:
         why["hate"] = [h.reason() for h in hate_hits[:2]] or [f"hate-speech model score {hate_ml:.2f}"]
 
         insults = find(rules.INSULT, text)
-        targeted = rules.TARGET.search(text) is not None
+        named = any(s.kind in ("name", "handle") for s in conf.spans)
+        targeted = rules.TARGET.search(text) is not None or (named and not item.author_is_org)
         praise = _PRAISE.search(text) is not None
         offensive = ml.get("offensive", 0.0)
         if insults and targeted:
@@ -155,6 +158,8 @@ class DefaultClassifier:
             harass = max(harass, 0.55)
         if praise and not any(h.weight >= 0.8 for h in insults):
             harass = min(harass, 0.45)
+        if insults and all(h.cue.what == "mild insult" for h in insults) and rules.JOKING.search(text):
+            harass = min(harass, 0.45)  # "you muppet 😂" between friends is banter
         harass = max(harass, threat * 0.95, hate_rule)
         scores["harassment"] = min(harass, 0.99)
         why["harassment"] = (

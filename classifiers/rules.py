@@ -53,6 +53,32 @@ THREAT = cues([
      "wishes harm"),
     (r"(?:kill|shoot|stab|hang) (?:the lot of )?(?:you|u|yous|them all|her|him)(?! know)", 0.8,
      "violent language"),
+    # implied threats: ultimatums, stalking details, doxxing, confrontation
+    (r"(?:someone|somebody|people|you|they|she|he|your \w+)(?:'ll| will| is going to| are going to|"
+     r"'s going to|'re going to| gonna) (?:get hurt|pay(?= *(?:[.!]|$| for (?:it|this|that)))|regret "
+     r"(?:it|this)|be sorry)", 0.85,
+     "implied threat"),
+    (r"(?:you'?ll|you will|they'?ll|she'?ll|he'?ll) (?:regret|pay for) (?:it|this|that)", 0.7,
+     "implied threat"),
+    (r"(?:i'?m|im|i am) coming (?:down|round|over|up)(?: (?:there|to \w+|\w+ (?:road|street|lane)))?"
+     r"(?: myself)?", 0.45, "coming to confront"),
+    (r"tick ?tock|(?:would|it'?d|be) (?:be )?a (?:real )?shame if", 0.6, "implied threat"),
+    (r"accidents (?:happen|can happen)", 0.4, "implied threat"),
+    (r"(?:found|got|have|know|tracked down) (?:the |his |her |their |your |where )?(?:home )?"
+     r"address(?:es)?", 0.6, "doxxing threat"),
+    (r"(?:posting|post|sharing|share|leaking|leak|publishing|publish) (?:it|them|that|the lot|"
+     r"(?:his|her|their) (?:address|details|number|photo)) (?:tomorrow|tonight|today|online|"
+     r"everywhere|unless|if)", 0.7, "doxxing threat"),
+    (r"i know (?:your \w+ |(?:he|she|they) )?(?:drives?|leaves?|parks?|lives?|walks?|finish(?:es)?|"
+     r"gets? (?:home|the bus)|picks? up|takes? (?:her|his|their) kids)", 0.85, "stalking detail"),
+    (r"(?:leaves|finishes|locks up|gets home|parks) (?:at|around|about|every) (?:\d|monday|tuesday|"
+     r"wednesday|thursday|friday|saturday|sunday|night)", 0.5, "stalking detail"),
+    (r"(?:i'?ll|ill|i will|we'?ll|we will) be (?:at|outside|waiting (?:at|outside|for)) (?:your|the|"
+     r"her|his)", 0.4, "confrontation threat"),
+    (r"see how (?:brave|tough|hard|smart|clever|big|cocky|mouthy) (?:you|your \w+|they|she|he)",
+     0.8, "confrontation threat"),
+    (r"watch yourself|watch your step|sleep with one eye open|(?:you'?re|your|ur) (?:card is|days "
+     r"are) numbered|coming for (?:you|u|yous|her|him|them)", 0.85, "threat cue"),
     # Welsh / Polish
     (r"(?:gwn i|dw i'?n gwybod|dwi'?n gwybod|rwy'?n gwybod) (?:lle|ble) (?:ti'?n|wyt ti'?n|rwyt ti'?n) byw", 0.95,
      "Welsh threat cue"),
@@ -74,12 +100,21 @@ INSULT = cues([
            "freak", "freaks", "nutter", "nutters", "psycho", "parasite", "parasites", "grifter",
            "grifters", "scrounger", "scroungers", "leech", "leeches", "waste of (?:oxygen|space)",
            "attention seeker", "useless", "incompetent", "disgusting (?:woman|man|people)",
-           "fraud", "liar", "mugs", "muppets?", "cretin", "imbecile", "pig", "fat", "ugly",
+           "fraud", "liar", "mugs", "cretin", "imbecile", "pig", "fat", "ugly",
            "patronising", "spineless", "coward", "vile", "retard\\w*", "mong", "spastic",
            "care in the community", "shut (?:it|up|ur mouth|your mouth)", "nobody asked",
            "sob story", "go cry", "make me sick", "makes me sick", "get a job",
-           "dinosaur"),
+           "dinosaur", "amateurs", "frauds", "fraudsters", "prat", "prats", "smug", "racket",
+           "do-?gooders", "scammers?", "charlatans?", "quacks?", "cowboys", "crooks", "thieves",
+           "hypocrites?", "liars", "jumped[- ]up", "jobsworths?", "halfwits?", "tossers?",
+           "bellends?", "knobheads?", "arseholes?", "assholes?", "div", "creeps?", "weirdos?",
+           "sad little", "little (?:prat|madam|man|hitler)", "(?:keep|get) your (?:beak|nose) out",
+           "get a life", "bleeding hearts?", "virtue signall\\w*", "wet wipes?", "scroungers",
+           "blubbing", "needs? (?:their|his|her) (?:own )?heads? (?:looking at|testing|read)",
+           "should be ashamed", "sack(?:ed|ing)? (?:the lot|her|him|them)", "wants sacking"),
      0.7, "insult"),
+    (words("muppet", "numpty", "plonker", "wally", "nugget", "doughnut", "donut", "melt",
+           "divvy", "dafty", "silly sod", "daft (?:cow|apeth|sod)"), 0.55, "mild insult"),
     (r"(?:you|u|ur|you're|youre|your) (?:\w+ ){0,3}(?:idiot|moron|joke|disgrace|embarrassment|"
      r"clown|liar|fraud)", 0.85, "insult aimed at someone"),
     (r"the state of (?:ur|your|you|her|him|them)", 0.6, "mockery"),
@@ -92,7 +127,9 @@ TARGET = re.compile(
     r"(?<![a-z])(?:you|u|ur|your|yours|you're|youre|yous|youse|ya|she|her|he|him|his|they|"
     r"them|staff|counsellor|counsellors|therapist|therapists|receptionist|ceo|manager|"
     r"volunteers?|whoever runs|the lot of|lot of (?:you|yous|them)|(?:bunch|pack|shower) of|this page|this place|"
-    r"people who|anyone who|the blonde one|woman|man|girl|lady|lassie)(?![a-z])|@[\w.]+"
+    r"people who|anyone who|the blonde one|woman|man|girl|lady|lassie|place|charity|"
+    r"organisation|outfit|this lot|(?:bunch|pack|load|shower) of|the lad|the bloke|the woman|"
+    r"the girl|the one on|on reception|whoever)(?![a-z])|@[\w.]+"
 )
 
 IDENTITY = words(
@@ -225,6 +262,31 @@ SPAM = cues([
            "limited spots", "cash app", "sugar daddy", "onlyfans", "she'?s legit", "he'?s legit",
            "legit 🙏"),
      0.6, "spam cue"),
+    # investment and crypto promises
+    (r"(?:turned|made|grew|turn|grow) [^.!?]{0,30}(?:into|to) (?:£|\$)[\d,.]+k?|\d+ ?% (?:weekly|daily|monthly|a week|a day|returns?|"
+     r"profit)|guaranteed (?:returns?|profits?|income)|(?:fully|100%) guaranteed|presale|pre-sale|"
+     r"to the moon|account manager|real deal|(?:message|dm|contact|text) (?:him|her|me|us) on "
+     r"(?:telegram|whatsapp|signal)|telegram @|\$[a-z]{3,5}\b|returns? on (?:your )?investment",
+     0.6, "investment or crypto promise"),
+    # phishing and impersonation of the organisation
+    (r"(?:confirm|verify|update|enter|provide|send|re-?enter)(?: us)? (?:your )?(?:full )?(?:name,? |"
+     r"email,? |address,? )*(?:and )?(?:date of birth|dob|card details|bank details|card number|"
+     r"password|login|log-?in details|sort code)|(?:log|sign) in with (?:your )?(?:email|bank|card)|"
+     r"(?:bank|debit|credit) card details|holding deposit|(?:booking|appointment|account) "
+     r"(?:system )?(?:is|are) moving|(?:moving|moved) (?:all )?(?:\w+ )?(?:appointments|bookings|"
+     r"sessions) to (?:whatsapp|telegram|our new|a new)|download (?:it )?(?:from|our new|the new) "
+     r"|keep your (?:place|slot|appointment|account|spot)|(?:will be|get) (?:released|disabled|"
+     r"deleted|suspended|removed) (?:within|in|after|unless)|within 24 ?(?:h|hrs|hours)\b|"
+     r"your (?:page|account) (?:will be|has been) (?:disabled|suspended|flagged|restricted)",
+     0.6, "phishing or impersonation"),
+    # giveaways and follower selling
+    (r"tag \d+ (?:friends|mates|people)|(?:follow|like) (?:this|our) page(?:,| and)|lucky "
+     r"(?:winners?|families|followers|people)|winners? (?:will be )?(?:dm'?d|announced|picked)|"
+     r"(?:free|win an?) (?:iphone|ipad|ps5|macbook)|(?:finish|complete|claim) your (?:entry|prize)",
+     0.6, "fake giveaway"),
+    (r"followers (?:delivered|guaranteed|in 24)|(?:grow|boost) your (?:reach|following|audience|"
+     r"engagement)|(?:real|active) followers|tap (?:our|my|the) bio|cheapest in the uk|"
+     r"promote your (?:page|account)", 0.6, "selling followers or promotion"),
 ])  # fmt: skip
 URL = re.compile(
     r"https?://\S+|www\.\S+|\b[\w-]+(?:\.[\w-]+)*\.(?:com|net|org|info|xyz|co\.uk|"
