@@ -48,7 +48,9 @@ def cues(entries: Iterable[tuple[str, float, str]]) -> Table:
     table = Table(
         Cue(re.compile(rf"(?<![a-z0-9])(?:{rx})(?![a-z0-9])"), weight, what) for rx, weight, what in entries
     )
-    table.gate = re.compile("|".join(f"(?:{rx})" for rx, _, _ in entries))
+    # Every cue starts at a word edge, so the gate only tries its alternatives there: the
+    # look-behind fails at once inside words, which makes the gate several times faster.
+    table.gate = re.compile("(?<![a-z0-9])(?:" + "|".join(f"(?:{rx})" for rx, _, _ in entries) + ")")
     return table
 
 
