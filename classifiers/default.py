@@ -195,7 +195,13 @@ def _negative_publicity(
     # the learned complaint score counts in full only when the text addresses someone
     # the learned score alone never flags: out of its airline domain it reads most text as
     # negative. It grades the complaint and evaluation cues instead.
-    score = complaint_ml if at_org else complaint_ml * 0.6
+    # without a complaint cue the model needs a clear margin: out of its airline domain a
+    # thank-you or a joke often scores 0.5-0.6
+    # thank-you or a joke often scores 0.5-0.6. A text that opens by addressing an account
+    # ("@airline …") is aimed at it, and the model's own score stands.
+    direct = text.startswith("@") or text.startswith(".@")
+    margin = 0.0 if hits or direct else 0.1
+    score = complaint_ml - margin if at_org else complaint_ml * 0.6
     evaluation = find(rules.EVALUATION, text) if at_org else []
     if evaluation and _SERVICE.search(text):
         score = max(score, max(h.weight for h in evaluation) * (0.3 + 0.6 * complaint_ml))
@@ -222,6 +228,8 @@ def _negative_publicity(
         score *= 0.4
     if risk_score >= 0.5:
         score *= 0.5
+    elif direct and complaint_ml >= 0.6 and spam < 0.5:
+        score = max(score, complaint_ml - 0.05)  # a clear complaint addressed to the account
     why = [h.reason() for h in _distinct(hits)[:3]] + [f"complaint model score {complaint_ml:.2f}"]
     return min(score, 0.99), why
 

@@ -182,6 +182,20 @@ COMPLAINT = cues([
            "glancing at her phone", "a total inconvenience", "how is anyone", "some of us work",
            "just discharges", "is this true", "press office", "a complaint from"),
      0.7, "complaint cue"),
+    (words("second time", "third time", "(?:moved|cancelled|canceled|rescheduled|changed|postponed) "
+           "(?:it )?again", "(?:moved|cancelled|rescheduled) (?:at|with) (?:the )?last minute",
+           "booked (?:annual leave|time off|a day off)", "should (?:you|they) (?:really )?be posting",
+           "(?:really |very )?uncomfortable", "identifiable", "frauds?", "scam(?:mers)?",
+           "(?:don'?t|do not|never) give (?:them|you|this lot) a (?:penny|pound|cent)",
+           "wants? sacking", "should be sacked", "(?:be )?ashamed of (?:yourselves|themselves)",
+           "unpaid labour", "pay (?:people|your staff|your volunteers|them properly)",
+           "my arse", "out of order", "not on", "how dare", "unethical", "irresponsible",
+           "inappropriate", "breach(?:ed|ing)?", "money grab\\w*", "rip[- ]?off", "overpriced",
+           "over-?priced", "racket", "let (?:me|us|her|him) down", "letting people down",
+           "lost (?:all )?(?:faith|trust)", "never (?:again|going back|coming back)",
+           "warn(?:ing)? (?:others|everyone|people)", "(?:reported|reporting) (?:you|this|them) to",
+           "charity commission", "ombudsman", "trading standards", "solicitor"),
+     0.7, "complaint cue"),
     (r"(?:[1-2]|one|two) ?(?:/ ?5|stars?)", 0.6, "low rating"),
 ])  # fmt: skip
 # Generic negative evaluation of a service (weighted by the learned complaint score).
