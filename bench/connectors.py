@@ -10,7 +10,9 @@ from __future__ import annotations
 import sys
 from datetime import timedelta
 from pathlib import Path
+from typing import Any
 
+import requests
 import responses
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
@@ -25,6 +27,7 @@ from tests.connectors.harness import (
     MastodonHarness,
     Rec,
     RespMock,
+    XHarness,
     YouTubeHarness,
     merge_marks,
 )
@@ -95,6 +98,36 @@ def run(h: Harness) -> tuple[int, int, int, int]:
     return idle, busy, items, reads
 
 
+X_STREAMS = (("mentions", "/mentions"), ("own", "/tweets"), ("replies", "/search/recent"))
+
+
+def x_streams() -> list[tuple[str, int, int, int, int]]:
+    """X per stream: (stream, busy requests, busy posts read, idle requests, idle posts read).
+    Posts read are counted from the response bodies (`data`), which is what X charges for."""
+
+    def tally(calls: responses.CallList) -> dict[str, tuple[int, int]]:
+        out = {name: (0, 0) for name, _ in X_STREAMS}
+        for call in calls:
+            name = next(n for n, path in X_STREAMS if (call.request.url or "").split("?")[0].endswith(path))
+            body: dict[str, Any] = (
+                call.response.json() if isinstance(call.response, requests.Response) else {}
+            )
+            made, reads = out[name]
+            out[name] = (made + 1, reads + len(body.get("data") or []))
+        return out
+
+    h = XHarness()
+    with responses.RequestsMock(assert_all_requests_are_fired=False) as rsps:
+        h.install(RespMock(rsps, h.base_url))
+        h.serve(*pages_for(h, burst()))
+        pages = list(h.connector(h.base_url).fetch({}, None))
+        busy = tally(rsps.calls)
+        rsps.calls.reset()
+        list(h.connector(h.base_url).fetch(merge_marks({}, pages), None))
+        idle = tally(rsps.calls)
+    return [(name, *busy[name], *idle[name]) for name, _ in X_STREAMS]
+
+
 def main() -> None:
     MastodonHarness.page_size = 40
     print(
@@ -105,6 +138,10 @@ def main() -> None:
         idle, busy, items, reads = run(h)
         naive = 1 + POSTS + (h.streams - 1)  # list posts, one call per post, other streams
         print(f"{h.platform:<10} {h.streams:>7} {idle:>9} {busy:>16} {naive:>14} {items:>6} {reads:>6}")
+    print(f"\nx per stream ({POSTS} conversations watched) requests / posts read")
+    print(f"{'stream':<10} {'250 new/40 posts':>16} {'idle poll':>10}")
+    for name, busy_requests, busy_reads, idle_requests, idle_reads in x_streams():
+        print(f"{name:<10} {f'{busy_requests} / {busy_reads}':>16} {f'{idle_requests} / {idle_reads}':>10}")
 
 
 if __name__ == "__main__":

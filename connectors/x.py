@@ -1,4 +1,5 @@
-"""X (Twitter) API v2 through tweepy's Client: mentions of the account and its own posts.
+"""X (Twitter) API v2 through tweepy's Client: mentions, the account's own posts, and the
+replies in conversations the account started.
 
 X charges per post read, so every post is read once: each stream keeps `meta.newest_id` as its
 `since_id` (the mark's id) and the first poll is bounded by `start_time`. `Page.reads` counts
@@ -6,6 +7,15 @@ the posts returned, which `monitor status` turns into a month's cost estimate.
 
     mentions   GET /2/users/{id}/mentions?since_id=…   (replies to the account mention it)
     own        GET /2/users/{id}/tweets?since_id=…     (own posts and replies: own_post)
+    replies    GET /2/tweets/search/recent?query=(conversation_id:A OR conversation_id:B …)
+                   -from:{id} -@{handle}&since_id=…    (replies deeper in the account's threads)
+
+The replies stream asks recent search for every conversation the account started in the last
+`reply_days` (its root posts, kept in the own stream's mark, at most `MAX_ROOTS`), OR-ed into as
+few queries as fit X's 512-character limit. `-from:` leaves out the account's own replies (the
+own stream reads them) and `-@handle` the posts that mention it (the mentions stream reads
+them), so nothing is paid for twice. Recent search only reaches back 7 days and refuses a
+`since_id` older than that, so a mark that old (a quiet week) falls back to `start_time`.
 
 tweepy is created with wait_on_rate_limit=False (it would sleep) and its host is hard-coded,
 so a requests adapter mounted on its session sends every call to `base_url` with a timeout.
@@ -16,7 +26,8 @@ would mean paying to re-read old posts).
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping
+import re
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any, ClassVar
@@ -28,7 +39,14 @@ from requests.adapters import HTTPAdapter
 from connectors import http
 from connectors.base import DEFAULT_TIMEOUT
 from monitor.config import Secret
-from monitor.errors import AuthError, ConnectorError, PermanentError, RateLimited, TransientError
+from monitor.errors import (
+    AuthError,
+    ConfigError,
+    ConnectorError,
+    PermanentError,
+    RateLimited,
+    TransientError,
+)
 from monitor.types import Account, Item, ItemKind, Mark, Page
 
 X_HOST = "https://api.twitter.com"
@@ -41,6 +59,13 @@ TWEET_FIELDS = [
     "referenced_tweets",
     "edit_history_tweet_ids",
 ]
+QUERY_LIMIT = 512  # characters in a recent-search query (pay-per-use and self-serve access)
+SEARCH_WINDOW = timedelta(days=7)  # recent search: posts, and a since_id, from the last 7 days
+SEARCH_MARGIN = timedelta(minutes=10)  # stay clear of the window's edge (clock skew)
+MAX_ROOTS = 100  # conversations watched for replies: at most 9 search requests an idle poll
+SNOWFLAKE_EPOCH_MS = 1288834974657
+_HANDLE = re.compile(r"[A-Za-z0-9_]{1,15}")
+Extra = Callable[[Sequence[Item]], Mapping[str, str]]
 
 
 class RebaseAdapter(HTTPAdapter):
@@ -65,9 +90,61 @@ class XSettings:
     consumer_secret: Secret | None = None
     access_token: Secret | None = None
     access_token_secret: Secret | None = None
+    handle: str = ""  # the account's @username: keeps mentions out of the replies search
     base_url: str = X_HOST
     first_poll_days: int = 2
+    reply_days: int = 7  # watch replies in conversations the account started this recently
     page_size: int = 100
+
+
+def snowflake_time(tweet_id: str | None) -> datetime | None:
+    """When a post id was made (X ids carry their creation time in milliseconds)."""
+    if not tweet_id or not tweet_id.isdigit():
+        return None
+    return datetime.fromtimestamp(((int(tweet_id) >> 22) + SNOWFLAKE_EPOCH_MS) / 1000, UTC)
+
+
+def conversation_queries(roots: Iterable[str], suffix: str, limit: int = QUERY_LIMIT) -> list[str]:
+    """The root ids OR-ed into as few search queries as fit `limit` characters, each + `suffix`."""
+
+    def query(batch: list[str]) -> str:
+        terms = " OR ".join(f"conversation_id:{r}" for r in batch)
+        return (f"({terms})" if len(batch) > 1 else terms) + suffix
+
+    queries: list[str] = []
+    batch: list[str] = []
+    for root in roots:
+        if batch and len(query([*batch, root])) > limit:
+            queries.append(query(batch))
+            batch = []
+        batch.append(root)
+    if batch:
+        queries.append(query(batch))
+    return queries
+
+
+@dataclass(frozen=True)
+class _Read:
+    """One response: its items, `meta.newest_id`, requests made and posts paid for."""
+
+    items: tuple[Item, ...]
+    newest_id: str | None
+    requests: int
+    reads: int
+
+
+def _iso(when: datetime) -> str:
+    return when.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def _order(tweet_id: str | None) -> int:
+    return int(tweet_id) if tweet_id and tweet_id.isdigit() else -1
+
+
+def _starts_conversation(item: Item) -> bool:
+    """The account's own post that is not a reply or a repost: people reply under it."""
+    kinds = {r.get("type") for r in item.raw.get("referenced_tweets") or [] if isinstance(r, dict)}
+    return item.author_is_org and item.post_id == item.external_id and not kinds & {"replied_to", "retweeted"}
 
 
 class XConnector:
@@ -78,6 +155,11 @@ class XConnector:
         self.account = account
         self.settings = settings
         self.user_id = account.account_id
+        self.handle = settings.handle.strip().removeprefix("@")
+        if self.handle and not _HANDLE.fullmatch(self.handle):
+            raise ConfigError(
+                f"x: {settings.handle!r} is not an X username (1-15 letters, digits or _)", key="handle"
+            )
         self.clock: http.Clock = http.utcnow
         self.requests = 0
         user = [
@@ -140,38 +222,107 @@ class XConnector:
     def fetch(self, marks: Mapping[str, Mark], since: datetime | None) -> Iterator[Page]:
         now = self.clock()
         yield from self._stream("mentions", "get_users_mentions", marks.get("mentions") or Mark(), since, now)
-        yield from self._stream("own", "get_users_tweets", marks.get("own") or Mark(), since, now)
+        own = marks.get("own") or Mark()
+        keep = timedelta(days=self.settings.reply_days)
+        roots = {r: at for r, at in http.load_recent(own.extra).get("roots", {}).items() if r.isdigit()}
+
+        def keep_roots(items: Sequence[Item]) -> Mapping[str, str]:
+            roots.update((i.external_id, i.created_at.timestamp()) for i in items if _starts_conversation(i))
+            kept = http.dump_recent({"roots": roots}, now, keep, cap=MAX_ROOTS)
+            return {"recent": kept} if roots or own.extra.get("recent") else {}
+
+        yield from self._stream("own", "get_users_tweets", own, since, now, extra=keep_roots)
+        horizon = (now - keep).timestamp()
+        watched = sorted((r for r, at in roots.items() if at >= horizon), key=roots.__getitem__, reverse=True)
+        yield from self._replies(marks.get("replies") or Mark(), watched[:MAX_ROOTS], since, now)
 
     def _stream(
-        self, stream: str, method: str, mark: Mark, since: datetime | None, now: datetime
+        self,
+        stream: str,
+        method: str,
+        mark: Mark,
+        since: datetime | None,
+        now: datetime,
+        *,
+        extra: Extra | None = None,
     ) -> Iterator[Page]:
-        params: dict[str, Any] = {
-            "max_results": self.settings.page_size,
-            "tweet_fields": TWEET_FIELDS,
-            "user_auth": self.user_auth,
-        }
+        params = self._params()
         if mark.id and since is None:
             params["since_id"] = mark.id
         else:
             floor = since or now - timedelta(days=self.settings.first_poll_days)
-            params["start_time"] = floor.strftime("%Y-%m-%dT%H:%M:%SZ")
+            params["start_time"] = _iso(floor)
         newest_id, newest_time = mark.id, mark.time
+        own = stream == "own"
+        for read, first, last in self._pages(method, (self.user_id,), params, "pagination_token", own=own):
+            if first and read.newest_id:
+                newest_id = read.newest_id
+                newest_time = max((i.created_at for i in read.items), default=newest_time)
+            kept = extra(read.items) if extra else {}
+            changed = bool(kept) and kept != dict(mark.extra)
+            made = last and (newest_id is not None or changed)
+            marks = {stream: Mark(time=newest_time, id=newest_id, extra=kept)} if made else {}
+            yield Page(items=read.items, marks=marks, requests=read.requests, reads=read.reads)
+
+    def _replies(
+        self, mark: Mark, roots: Sequence[str], since: datetime | None, now: datetime
+    ) -> Iterator[Page]:
+        """Replies in conversations the account started that neither mention it nor come from it."""
+        suffix = f" -from:{self.user_id}" + (f" -@{self.handle}" if self.handle else "")
+        queries = conversation_queries(roots, suffix)
+        params = {**self._params(), "max_results": max(10, self.settings.page_size)}
+        horizon = now - SEARCH_WINDOW + SEARCH_MARGIN
+        sent = snowflake_time(mark.id)
+        if mark.id and since is None and sent is not None and sent >= horizon:
+            params["since_id"] = mark.id
+        else:
+            # No mark yet, a person's `since`, or a mark older than search reaches back (search
+            # refuses it; a reply newer than the mark would have moved it, so none is skipped).
+            first_poll = now - timedelta(days=self.settings.first_poll_days)
+            floor = since or (horizon if mark.id else first_poll)
+            params["start_time"] = _iso(max(floor, horizon))
+        newest_id, times = mark.id, [mark.time] if mark.time else []
+        for number, query in enumerate(queries):
+            final = number == len(queries) - 1
+            for read, first, last in self._pages("search_recent_tweets", (query,), params, "next_token"):
+                if first and read.newest_id and _order(read.newest_id) > _order(newest_id):
+                    newest_id = read.newest_id
+                times.extend(i.created_at for i in read.items)
+                made = final and last and newest_id is not None
+                marks = {"replies": Mark(time=max(times, default=None), id=newest_id)} if made else {}
+                yield Page(items=read.items, marks=marks, requests=read.requests, reads=read.reads)
+
+    def _params(self) -> dict[str, Any]:
+        return {
+            "max_results": self.settings.page_size,
+            "tweet_fields": TWEET_FIELDS,
+            "user_auth": self.user_auth,
+        }
+
+    def _pages(
+        self,
+        method: str,
+        args: tuple[str, ...],
+        params: Mapping[str, Any],
+        token_name: str,
+        *,
+        own: bool = False,
+    ) -> Iterator[tuple[_Read, bool, bool]]:
+        """One listing followed through `next_token`: (what was read, first page?, last page?)."""
+        query = dict(params)
         for number in range(MAX_PAGES):
-            body = self._call(method, self.user_id, **params)
+            body = self._call(method, *args, **query)
             meta = body.get("meta") or {}
             tweets = [t for t in body.get("data") or [] if isinstance(t, dict)]
-            items = [i for i in (self._item(t, own=stream == "own") for t in tweets) if i]
-            if number == 0 and meta.get("newest_id"):
-                newest_id = str(meta["newest_id"])
-                newest_time = max((i.created_at for i in items), default=newest_time)
+            items = tuple(i for i in (self._item(t, own=own) for t in tweets) if i)
             token = meta.get("next_token")
             last = not token or number == MAX_PAGES - 1
             made, self.requests = self.requests, 0
-            marks = {stream: Mark(time=newest_time, id=newest_id)} if last and newest_id else {}
-            yield Page(items=tuple(items), marks=marks, requests=made, reads=len(tweets))
+            newest = str(meta["newest_id"]) if meta.get("newest_id") else None
+            yield _Read(items, newest, made, len(tweets)), number == 0, last
             if last:
                 return
-            params = {**params, "pagination_token": token}
+            query[token_name] = token
 
     def _item(self, tweet: Mapping[str, Any], *, own: bool) -> Item | None:
         history = tweet.get("edit_history_tweet_ids") or []
@@ -206,9 +357,17 @@ class XConnector:
 
     def check(self) -> list[str]:
         try:
-            self._call("get_user", id=self.user_id, user_auth=self.user_auth)
+            body = self._call("get_user", id=self.user_id, user_auth=self.user_auth)
         except ConnectorError as exc:
             return [str(exc)]
+        username = str((body.get("data") or {}).get("username") or "")
+        if not self.handle:
+            return [
+                "x: no `handle` is set: replies that mention the account are read (and paid for) twice"
+                + (f" (the account is @{username})" if username else "")
+            ]
+        if username and username.lower() != self.handle.lower():
+            return [f"x: handle @{self.handle} is not this account's username (@{username})"]
         return []
 
     def hide(self, external_id: str) -> None:

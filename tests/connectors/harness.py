@@ -607,25 +607,55 @@ class MastodonHarness(Harness):
 # ------------------------------------------------------------------ X
 
 
+def invalid_request(parameter: str, value: str) -> dict[str, Any]:
+    """X's answer to a parameter it refuses (a query too long, a since_id older than 7 days)."""
+    return {
+        "errors": [
+            {
+                "parameters": {parameter: [value]},
+                "message": f"Invalid '{parameter}':'{value}'.",
+            }
+        ],
+        "title": "Invalid Request",
+        "detail": "One or more parameters to your request was invalid.",
+        "type": "https://api.twitter.com/2/problems/invalid-request",
+    }
+
+
 class XHarness(Harness):
+    """Mentions (records without `reply_to`), the account's root posts (one per record's post)
+    and replies deeper in those threads that do not mention it (records with `reply_to`, found
+    by recent search). Ids are real snowflakes, so their time is what X would say."""
+
     platform = "x"
-    streams = 2  # mentions, own
+    streams = 3  # mentions, own, replies (one search for up to 12 conversations)
     deletions = "X does not report deletions; finding them means paying to re-read old posts"
     secrets = ("AAAAAAAAAAAAAAAAAAAAAFakeXBearerToken0123456789",)
     base_url = "https://x.test"
     ME = "1354143047324299264"
+    HANDLE = "ElmfieldCIC"
+    OTHER = "1578516242867945475"
 
     def connector(self, base_url: str, session: requests.Session | None = None) -> Connector:
         from connectors.x import XConnector, XSettings
         from monitor.config import Secret
 
-        settings = XSettings(bearer_token=Secret(self.secrets[0], "env:X"), base_url=base_url)
+        settings = XSettings(
+            bearer_token=Secret(self.secrets[0], "env:X"), handle=self.HANDLE, base_url=base_url
+        )
         c = XConnector(Account("x", "x", self.ME), settings, session or requests.Session())
         c.clock = lambda: NOW
         return c
 
+    @staticmethod
+    def snowflake(at: datetime) -> int:
+        return (int(at.timestamp() * 1000) - 1288834974657) << 22
+
     def _id(self, rec: Rec) -> int:
-        return int(rec.at.timestamp()) * 10
+        return self.snowflake(rec.at)
+
+    def root_id(self, post: str) -> str:
+        return str(self.snowflake(NOW - timedelta(days=1)) + int(post[1:]) + 1)
 
     def external_id(self, rec: Rec) -> str:
         return str(self._id(rec))
@@ -634,46 +664,90 @@ class XHarness(Harness):
         texts: dict[str, str] = self.__dict__.setdefault("texts", {})
         original = self._id(rec)
         tweet_id = original if texts.setdefault(rec.id, rec.text) == rec.text else original + 5
+        root = self.root_id(rec.post)
         tweet: dict[str, Any] = {
             "edit_history_tweet_ids": [str(original)] + ([str(tweet_id)] if tweet_id != original else []),
             "id": str(tweet_id),
             "text": f"@ElmfieldCIC {rec.text}",
-            "author_id": "1578516242867945475",
-            "conversation_id": f"17{rec.post[1:]}",
+            "author_id": self.OTHER,
+            "conversation_id": root,
             "created_at": rec.at.strftime("%Y-%m-%dT%H:%M:%S.000Z"),
         }
-        if rec.reply_to:
-            tweet["in_reply_to_user_id"] = self.ME
-            tweet["referenced_tweets"] = [{"type": "replied_to", "id": f"17{rec.post[1:]}"}]
+        if rec.reply_to:  # deeper in the thread, to someone else: no mention of the account
+            parents = {r.id: r for page in self.pages for r in page}
+            parent = parents.get(rec.reply_to)
+            tweet["text"] = f"@sam_k {rec.text}"
+            tweet["in_reply_to_user_id"] = "1520000000000000001"
+            tweet["referenced_tweets"] = [
+                {"type": "replied_to", "id": str(self._id(parent)) if parent else root}
+            ]
         return tweet
+
+    def _root(self, post: str) -> dict[str, Any]:
+        root = self.root_id(post)
+        return {
+            "edit_history_tweet_ids": [root],
+            "id": root,
+            "text": f"Our drop-in sessions this week ({post})",
+            "author_id": self.ME,
+            "conversation_id": root,
+            "created_at": (NOW - timedelta(days=1)).strftime("%Y-%m-%dT%H:%M:%S.000Z"),
+        }
+
+    @staticmethod
+    def _listing(q: Mapping[str, str], token: str, pages: list[list[dict[str, Any]]]) -> Reply:
+        """A v2 timeline or search body: newest first, since_id/start_time, max_results, next_token."""
+        size = int(q.get("max_results", "100"))
+        since = int(q.get("since_id", "0"))
+        start = q.get("start_time", "")
+        chunks = []
+        for page in pages:
+            kept = [t for t in page if int(t["id"]) > since and t["created_at"][:19] >= start[:19]]
+            kept.sort(key=lambda t: -int(t["id"]))
+            chunks += [kept[i : i + size] for i in range(0, len(kept), size)] or [[]]
+        index = int(q.get(token, "page0")[4:])
+        data = chunks[index] if index < len(chunks) else []
+        every = [int(t["id"]) for chunk in chunks for t in chunk]
+        meta: dict[str, Any] = {"result_count": len(data)}
+        if data:
+            meta["newest_id"] = str(max(every) if index == 0 else max(int(t["id"]) for t in data))
+            meta["oldest_id"] = str(min(int(t["id"]) for t in data))
+        if index + 1 < len(chunks):
+            meta["next_token"] = f"page{index + 1}"
+        body: dict[str, Any] = {"data": data, "meta": meta} if data else {"meta": meta}
+        return 200, JSON, json.dumps(body)
 
     def install(self, mock: Any) -> None:
         def mentions(request: Any) -> Reply:
             if self.failure:
                 return self.fail_reply(self.failure)[0]
-            q = query(request.url)
-            index = int(q.get("pagination_token", "page0")[4:])
-            since = int(q.get("since_id", "0"))
-            pages = [[self._tweet(r) for r in page] for page in self.pages]
-            pages = [[t for t in page if int(t["id"]) > since] for page in pages]
-            data = sorted(pages[index] if index < len(pages) else [], key=lambda t: -int(t["id"]))
-            every = [int(t["id"]) for page in pages for t in page]
-            meta: dict[str, Any] = {"result_count": len(data)}
-            if data:
-                meta["newest_id"] = str(max(every) if index == 0 else max(int(t["id"]) for t in data))
-                meta["oldest_id"] = str(min(int(t["id"]) for t in data))
-            if index + 1 < len(pages):
-                meta["next_token"] = f"page{index + 1}"
-            body: dict[str, Any] = {"data": data, "meta": meta} if data else {"meta": meta}
-            return 200, JSON, json.dumps(body)
+            pages = [[self._tweet(r) for r in page if not r.reply_to] for page in self.pages]
+            return self._listing(query(request.url), "pagination_token", pages)
 
         def own(request: Any) -> Reply:
             if self.failure:
                 return self.fail_reply(self.failure)[0]
-            return 200, JSON, json.dumps({"meta": {"result_count": 0}})
+            posts = sorted({r.post for page in self.pages for r in page}, key=lambda p: int(p[1:]))
+            return self._listing(query(request.url), "pagination_token", [[self._root(p) for p in posts]])
+
+        def search(request: Any) -> Reply:
+            if self.failure:
+                return self.fail_reply(self.failure)[0]
+            q = query(request.url)
+            text = q["query"]
+            horizon = NOW - timedelta(days=7)
+            if len(text) > 512 or f"-from:{self.ME}" not in text:
+                return 400, JSON, json.dumps(invalid_request("query", text))
+            if "since_id" in q and int(q["since_id"]) < self.snowflake(horizon):
+                return 400, JSON, json.dumps(invalid_request("since_id", q["since_id"]))
+            wanted = set(re.findall(r"conversation_id:(\d+)", text))
+            pages = [[self._tweet(r) for r in page if r.reply_to] for page in self.pages]
+            pages = [[t for t in page if t["conversation_id"] in wanted] for page in pages]
+            return self._listing(q, "next_token", pages)
 
         mock.add_callback("GET", re.compile(r".*/2/users/\d+/mentions"), mentions)
         mock.add_callback("GET", re.compile(r".*/2/users/\d+/tweets"), own)
+        mock.add_callback("GET", re.compile(r".*/2/tweets/search/recent"), search)
 
     def fail_reply(self, kind: str) -> tuple[Reply, datetime | None]:
         reset = NOW + timedelta(minutes=12)
