@@ -241,7 +241,13 @@ def _engagement(
         return 0.02, []
     # "why is it always…?" is rhetorical, not a question for the organisation
     q = [h for h in find(rules.ENGAGE_QUESTION, text) if not text[: h.start].endswith("why ")]
+    # a topic word ("cost", "sliding scale") asks something only in a question or a request
+    asking = "?" in text or _REQUEST.search(text) is not None
+    q = [h for h in q if asking or h.cue.what != "question or request for the organisation"]
+    q += find(rules.ENGAGE_ASK, text)
     offer = find(rules.ENGAGE_OFFER, text)
+    if negpub >= 0.5:
+        offer = [h for h in offer if "donat" not in h.text]  # "don't donate a penny" is a boycott
     praise = find(rules.ENGAGE_PRAISE, text)
     hits = q + offer + praise
     if not hits:
@@ -255,6 +261,13 @@ def _engagement(
     if harass >= 0.5:
         score *= 0.4
     return score, [h.reason() for h in _distinct(hits)[:3]]
+
+
+_REQUEST = re.compile(
+    r"(?<![a-z])(?:please|pls|can i|could i|can we|could we|can you|could you|would you|"
+    r"how do i|how can i|wondering|let me know|i'?d like to|looking for|what (?:do|should|can) i "
+    r"do|who do i|where do i|who (?:should|can) i)(?![a-z])"
+)
 
 
 def _distinct(hits: Sequence[Hit]) -> list[Hit]:

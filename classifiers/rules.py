@@ -182,7 +182,7 @@ COMPLAINT = cues([
            "glancing at her phone", "a total inconvenience", "how is anyone", "some of us work",
            "just discharges", "is this true", "press office", "a complaint from"),
      0.7, "complaint cue"),
-    (words("second time", "third time", "(?:moved|cancelled|canceled|rescheduled|changed|postponed) "
+    (words("(?:moved|cancelled|canceled|rescheduled|changed|postponed) "
            "(?:it )?again", "(?:moved|cancelled|rescheduled) (?:at|with) (?:the )?last minute",
            "booked (?:annual leave|time off|a day off)", "should (?:you|they) (?:really )?be posting",
            "(?:really |very )?uncomfortable", "identifiable", "frauds?", "scam(?:mers)?",
@@ -230,7 +230,7 @@ PRAISE_COMPLAINT = re.compile(
 ENGAGE_QUESTION = cues([
     (r"(?:how|where|when|what time|who) (?:do|can|should|would) (?:i|we|you|they|my|a|schools?)"
      r"(?: \w+){0,3}", 0.75, "question for the organisation"),
-    (r"(?:is|are|do|does|can|could|would|will) (?:there|you|the|it|your|babies|kids|children|"
+    (r"(?:is|are|do|does|can|could|would|will) (?:there|you|the|it|your|babies|kids|children|that|"
      r"a|i|we|carers?|schools?|anyone)[^?]{0,80}\?", 0.7, "question for the organisation"),
     (r"(?:any chance|is there any way|possible to|able to)[^?]{0,80}\?", 0.75, "request"),
     (words("how (?:do|can) i book", "self refer", "self-refer", "sliding scale", "how much",
@@ -240,6 +240,18 @@ ENGAGE_QUESTION = cues([
            "what do i do", "can someone (?:please )?(?:help|ring|call|check)", "please help",
            "can someone help", "get in touch", "dms? open", "email'?s in my bio", "swap counsellors?"),
      0.8, "question or request for the organisation"),
+])  # fmt: skip
+ENGAGE_ASK = cues([
+    (r"(?:who'?s|who is|who would be) (?:the )?(?:best|right person|best person) to (?:contact|speak "
+     r"to|ask|email|talk to)|what time (?:are|is|do|does|will)\b[^?]{0,60}\?|"
+     r"(?:would|could|will) (?:you|tom|jo|[a-z]+) (?:fancy|like|be (?:up for|interested|able|free))"
+     r"[^?]{0,80}\?|(?:is|are|would) (?:this|that|it|the \w+|[a-z]+ [a-z]+) (?:ok|okay|suitable|"
+     r"right|good|safe) (?:if|for)\b|is (?:this|that) (?:actually|really|even) (?:you|your page|"
+     r"real|legit)", 0.75, "question for the organisation"),
+    (r"if you (?:need|want|are looking for) (?:someone|a hand|help|volunteers|a photographer|"
+     r"anyone)|no charge|free of charge|happy to (?:help|volunteer|donate|photograph|run|lend|"
+     r"give|come|sponsor)|(?:i'?d|i would|we'?d|we would) love to (?:come|visit|help|volunteer|"
+     r"photograph|support|get involved|have)", 0.75, "offer or enquiry"),
 ])  # fmt: skip
 ENGAGE_OFFER = cues([
     (words("(?:can|could|would|how (?:do|can)) (?:i|we|you|someone) (?:\\w+ )?volunteer",
