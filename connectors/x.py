@@ -96,6 +96,14 @@ class XSettings:
     reply_days: int = 7  # watch replies in conversations the account started this recently
     page_size: int = 100
 
+    def __post_init__(self) -> None:  # checked once, when the configuration is loaded
+        handle = self.handle.strip().removeprefix("@")
+        if handle and not _HANDLE.fullmatch(handle):
+            raise ConfigError(
+                f"{self.handle!r} is not an X username (1-15 letters, digits or _)", key="handle"
+            )
+        object.__setattr__(self, "handle", handle)
+
 
 def snowflake_time(tweet_id: str | None) -> datetime | None:
     """When a post id was made (X ids carry their creation time in milliseconds)."""
@@ -155,11 +163,7 @@ class XConnector:
         self.account = account
         self.settings = settings
         self.user_id = account.account_id
-        self.handle = settings.handle.strip().removeprefix("@")
-        if self.handle and not _HANDLE.fullmatch(self.handle):
-            raise ConfigError(
-                f"x: {settings.handle!r} is not an X username (1-15 letters, digits or _)", key="handle"
-            )
+        self.handle = settings.handle
         self.clock: http.Clock = http.utcnow
         self.requests = 0
         user = [

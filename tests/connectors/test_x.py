@@ -333,10 +333,14 @@ def test_without_a_handle_mentions_are_not_excluded(rsps: responses.RequestsMock
     assert searches(rsps)[0]["query"].endswith(f" -from:{ME}")
 
 
-def test_handle_is_checked() -> None:
-    assert connector(handle="@ElmfieldCIC").handle == "ElmfieldCIC"
-    with pytest.raises(ConfigError, match="handle"):
-        connector(handle="Elmfield Counselling")
+def test_handle_is_checked_when_the_config_loads(tmp_path: Path) -> None:
+    from tests.conftest import make_config
+
+    assert connector(handle=" @ElmfieldCIC").handle == "ElmfieldCIC"
+    body = '[[accounts]]\nname = "x-main"\nplatform = "x"\naccount_id = "{}"\nhandle = "{}"\n'
+    assert make_config(tmp_path, body.format(ME, "@ElmfieldCIC")).accounts[0].settings.handle == "ElmfieldCIC"
+    with pytest.raises(ConfigError, match=r"handle.*not an X username"):
+        make_config(tmp_path, body.format(ME, "Elmfield Counselling"))
 
 
 @pytest.mark.parametrize(
@@ -362,7 +366,7 @@ def test_snowflake_time() -> None:
     assert snowflake_time(None) is None and snowflake_time("abc") is None
 
 
-def test_the_readme_example_loads_and_builds_a_connector(tmp_path: Any) -> None:
+def test_the_readme_example_loads_and_builds_a_connector(tmp_path: Path) -> None:
     from connectors.base import connector_class
     from monitor.pipeline import account_of
     from tests.conftest import make_config
