@@ -205,6 +205,23 @@ OTHER_LANGUAGES = cues([
      "Urdu/Punjabi: wants to end it all"),
     (r"(?:lladd|ladd) fy hunan|(?:ddim|dim) (?:eisiau|isio|moyn) bod (?:yma|yma ddim mwy)", 0.9,
      "Welsh: suicidal ideation"),
+    (r"(?:meddwl am|isio|eisiau) (?:ladd|lladd|niweidio) fy hun|(?:dim|does gen i ddim) rheswm i "
+     r"fyw|wedi blino ar (?:fyw|fywyd)|methu cario (?:ymlaen|mlaen)|(?:isio|eisiau|moyn) "
+     r"(?:diflannu|cysgu am byth)", 0.85, "Welsh: suicidal ideation"),
+    (r"sie (?:zabic|zabije|powiesic|otruc)|nie ma sensu zyc|koniec ze mna|odejsc z tego swiata|"
+     r"nie wytrzymam (?:juz )?dluzej|mysli samobojcze|nie chce juz tu byc", 0.85,
+     "Polish: suicidal ideation"),
+    (r"vreau sa mor|sa ma sinucid|sinucidere|nu mai vreau sa traiesc", 0.9,
+     "Romanian: suicidal ideation"),
+    (r"quero morrer|me matar|nao quero (?:mais )?viver|suicidio", 0.9,
+     "Portuguese: suicidal ideation"),
+    (r"je veux mourir|me suicider|en finir avec (?:la vie|tout)|je ne veux plus vivre", 0.9,
+     "French: suicidal ideation"),
+    (r"ich will (?:nicht mehr leben|sterben)|mich umbringen|selbstmord", 0.9,
+     "German: suicidal ideation"),
+    (r"voglio morire|uccidermi|noriu mirti|nusizudyti", 0.9, "suicidal ideation (other language)"),
+    (r"خودکشی|خود کشی|مرنا چاہت|مرنا چاہتی|جینا نہیں چاہت|انتحار|أريد أن أموت|اريد ان اموت|"
+     r"ਖੁਦਕੁਸ਼ੀ|ਮਰਨਾ ਚਾਹੁੰਦ", 0.9, "Urdu/Arabic/Punjabi: suicidal ideation"),
 ])  # fmt: skip
 
 # Dampers: figurative use and recovery / past-tense framing.
