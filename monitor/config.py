@@ -395,7 +395,14 @@ def _build(ctx: _Ctx, cls: type[Any], table: Any, where: str) -> Any:
             values[name] = _convert(ctx, hints[name], table[name], f"{where}.{name}")
         elif f.default is dataclasses.MISSING and f.default_factory is dataclasses.MISSING:
             raise ConfigError(f"missing required key {name!r}", path=ctx.file, key=where)
-    return cls(**values)
+    try:
+        return cls(**values)
+    except ConfigError as exc:  # a settings class's own check (__post_init__): add where it was
+        key = f"{where}.{exc.key}" if exc.key else where
+        message = str(exc)
+        if exc.key and message.startswith(f"{exc.key}: "):
+            message = message[len(exc.key) + 2 :]
+        raise ConfigError(message, path=ctx.file, key=key) from None
 
 
 def _convert(ctx: _Ctx, hint: Any, value: Any, key: str) -> Any:

@@ -164,3 +164,14 @@ def test_database_password_masked(tmp_path: Path) -> None:
 def test_state_directory_from_systemd(tmp_path: Path) -> None:
     cfg = load(tmp_path, "", STATE_DIRECTORY="/var/lib/monitor")
     assert cfg.state_dir == Path("/var/lib/monitor")
+
+
+def test_a_settings_check_names_the_file_and_account(tmp_path: Path) -> None:
+    text = (
+        "[[accounts]]\nname = 'x-main'\nplatform = 'x'\naccount_id = '123'\nhandle = '@not a handle'\n"
+        "bearer_token = { env = 'T' }\n"
+    )
+    with pytest.raises(ConfigError) as err:
+        load(tmp_path, text, T="token")
+    assert err.value.key == "accounts[x-main].handle"
+    assert str(err.value).startswith(f"{tmp_path / 'monitor.toml'}: accounts[x-main].handle: ")
