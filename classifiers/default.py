@@ -108,9 +108,13 @@ class DefaultClassifier:
         spam_hits = _distinct(find(rules.SPAM, text))
         url = rules.URL.search(view.lower) is not None
         money = rules.MONEY.search(text) is not None
-        spam = min(0.99, 0.3 * len(spam_hits) + (0.2 if url else 0) + (0.1 if money else 0))
-        if len(spam_hits) == 1 and not (url or money):
+        # a scam steers people somewhere: a link, money, or a private channel
+        contact = _PRIVATE_CHANNEL.search(text) is not None
+        spam = min(0.99, 0.3 * len(spam_hits) + (0.2 if url or contact else 0) + (0.1 if money else 0))
+        if len(spam_hits) == 1 and not (url or money or contact):
             spam = min(spam, 0.3)
+        if item.author_is_org:
+            spam = 0.02  # the organisation's own account does not spam itself
         scores["spam"] = spam
         why["spam"] = [h.reason() for h in spam_hits[:3]] + (["contains a link"] if url else [])
 
@@ -263,6 +267,10 @@ def _engagement(
     return score, [h.reason() for h in _distinct(hits)[:3]]
 
 
+_PRIVATE_CHANNEL = re.compile(
+    r"(?<![a-z])(?:message|text|contact|add) (?:me|him|her|us)(?: on| via| at)? (?:whatsapp|telegram|"
+    r"signal)|whatsapp|telegram|wa\.me|t\.me"
+)
 _REQUEST = re.compile(
     r"(?<![a-z])(?:please|pls|can i|could i|can we|could we|can you|could you|would you|"
     r"how do i|how can i|wondering|let me know|i'?d like to|looking for|what (?:do|should|can) i "

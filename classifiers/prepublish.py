@@ -39,8 +39,11 @@ class PostCheck:
     def summary(self) -> str:
         if not self.concerns:
             return "No concerns found. Still read it once more as if you were the client."
-        lines = ["This draft must change before it is posted:" if self.must_change else
-                 "Please look again at this draft:"]
+        lines = [
+            "This draft must change before it is posted:"
+            if self.must_change
+            else "Please look again at this draft:"
+        ]
         for c in self.concerns:
             lines.append(f"- {c.explanation}")
             lines.extend(f"    evidence: {e}" for e in c.evidence)
@@ -67,8 +70,11 @@ def check_post(text: str, *, platform: str | None = None, classifier_name: str =
                 + _POLICY_CONF
                 + " Remove names, ages, places and personal details, or do not post it.",
                 result.reasons.get("confidentiality_risk", ()),
-                tuple(s for s in result.spans if s.kind in {"name", "handle", "health", "phone",
-                                                           "email", "postcode", "nhs_number"}),
+                tuple(
+                    s
+                    for s in result.spans
+                    if s.kind in {"name", "handle", "health", "phone", "email", "postcode", "nhs_number"}
+                ),
             )
         )
     elif any(s.kind in {"phone", "email", "postcode", "nhs_number"} for s in result.spans):
@@ -78,23 +84,27 @@ def check_post(text: str, *, platform: str | None = None, classifier_name: str =
                 "The draft contains contact details. Check they are the organisation's own, "
                 "not a person's. " + _POLICY_CONF,
                 (),
-                tuple(s for s in result.spans if s.kind in {"phone", "email", "postcode",
-                                                           "nhs_number"}),
+                tuple(s for s in result.spans if s.kind in {"phone", "email", "postcode", "nhs_number"}),
             )
         )
     for label in ("harassment", "hate", "threat"):
         if label in result.labels:
             concerns.append(
-                Concern(label, "The wording may read as hostile or offensive. " + _POLICY_LANG,
-                        result.reasons.get(label, ()))
+                Concern(
+                    label,
+                    "The wording may read as hostile or offensive. " + _POLICY_LANG,
+                    result.reasons.get(label, ()),
+                )
             )
     if result.scores.get("offensive", 0.0) >= 0.5 and not any(
         c.label in {"harassment", "hate", "threat"} for c in concerns
     ):
         concerns.append(
-            Concern("offensive", "The wording may be seen as unprofessional. " + _POLICY_LANG,
-                    result.reasons.get("offensive", ()))
+            Concern(
+                "offensive",
+                "The wording may be seen as unprofessional. " + _POLICY_LANG,
+                result.reasons.get("offensive", ()),
+            )
         )
-    must_change = any(c.label in {"confidentiality_risk", "harassment", "hate", "threat"}
-                      for c in concerns)
+    must_change = any(c.label in {"confidentiality_risk", "harassment", "hate", "threat"} for c in concerns)
     return PostCheck(must_change, tuple(concerns), mask(text, result.spans))

@@ -46,10 +46,15 @@ class ProfanityModel:
     @classmethod
     def load(cls, path: str) -> ProfanityModel:
         with np.load(path, allow_pickle=False) as d:
-            return cls([str(w) for w in d["words"]], d["idf"].astype(np.float64),
-                       d["coef"].astype(np.float64), d["intercept"].astype(np.float64),
-                       d["cal_a"].astype(np.float64), d["cal_b"].astype(np.float64),
-                       d["mix"].astype(np.float64))
+            return cls(
+                [str(w) for w in d["words"]],
+                d["idf"].astype(np.float64),
+                d["coef"].astype(np.float64),
+                d["intercept"].astype(np.float64),
+                d["cal_a"].astype(np.float64),
+                d["cal_b"].astype(np.float64),
+                d["mix"].astype(np.float64),
+            )
 
     def predict(self, texts: Sequence[str]) -> npt.NDArray[np.float64]:
         """Probability of profanity for each text (alt-profanity-check's predict_proba)."""

@@ -8,6 +8,7 @@ than a false alarm, so explicit cues win over the recovery/figurative dampers.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 
 from classifiers.lexicon import Hit, Table, cues, find, quote, words
@@ -52,7 +53,8 @@ SUICIDE = cues([
      r"ending (?:his|her|my) life|killing)", 0.85, "suicidal thoughts"),
     (r"suicidal (?:thoughts|feelings|again)|(?:feeling|felt|feel) suicidal", 0.9,
      "suicidal thoughts"),
-    (r"(?:don'?t|do not|dont) (?:want|wanna) (?:to )?(?:be here|live|exist|wake up|go on)"
+    (r"(?:don'?t|do not|dont) (?:want|wanna) (?:to )?(?:be here|be alive|live|exist|wake up|go on|"
+     r"be around|carry on)"
      r"(?: any ?more)?", 0.9, "does not want to live"),
     (r"(?:want|wants|wanting|wanna) (?:to )?(?:not exist|disappear for good|stop existing)",
      0.9, "does not want to exist"),
@@ -268,6 +270,7 @@ class RiskResult:
 
 
 _STRONG = 0.85
+_RELAPSE = re.compile(r"(?<![a-z])(?:again|back to|relapsed|relapse|started \w+ing)(?![a-z])")
 _SOFT_FLAG = 1.2  # summed despair-word weight at which a first-person text flags
 
 
@@ -330,6 +333,12 @@ def assess(match_text: str) -> RiskResult:
         tagged = [t for t in tagged if not any(g.start <= t[0].start < g.end for g in fig)]
         if not tagged:
             return RiskResult(0.05, ())
+    # one phrase is one piece of evidence: overlapping hits count once, at their best weight
+    kept: list[tuple[Hit, str, float]] = []
+    for t in sorted(tagged, key=lambda t: -t[2]):
+        if not any(t[0].start < k[0].end and k[0].start < t[0].end for k in kept):
+            kept.append(t)
+    tagged = kept
     by_family: dict[str, float] = {}
     for _, fam, weight in tagged:
         by_family[fam] = max(by_family.get(fam, 0.0), weight)
@@ -349,7 +358,8 @@ def assess(match_text: str) -> RiskResult:
         notes.append(("time marker: " + quote(now[0].text)) if now else "writer says they are a child")
     recovery = bool(find(RECOVERY, text))
     joking = bool(find(_JOKE, text))
-    if recovery and not now and not combined and score < 0.97:
+    relapse = _RELAPSE.search(text) is not None  # "back to cutting again after 6 months clean"
+    if recovery and not now and not combined and not relapse and score < 0.97:
         score *= 0.45  # "after my attempt last year, running my first 10k" is not a crisis
     if joking and not combined and score < 0.9:
         score *= 0.6

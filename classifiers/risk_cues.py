@@ -47,7 +47,8 @@ HOPELESS = Family("hopelessness", (
     "thak", "bekaar", "ffordd allan", "take", "face", "bear", "stand", "get through",
     "how long", "longer", "stop", "worth", "hate", "disappear", "mind", "decision", "plan",
     "what i", "over", "forever", "wake", "too much", "done", "finished", "ready to", "see it",
-    "see things", "see anything", "see life", "nothing left",
+    "see things", "see anything", "see life", "nothing left", "be here", "be around", "be alive",
+    "make it", "last", "see myself", "do it", "go", "end", "finish", "sleep", "another",
 ), cues([
     (rf"{_NOT} see (?:the|any) point (?:of|in) (?:anything|any of (?:it|this)|life|living|"
      r"going on|carrying on|trying|it all|me|being here|waking up)", 0.8, "hopelessness"),
@@ -64,7 +65,7 @@ HOPELESS = Family("hopelessness", (
     (r"(?:there'?s|there is|i see|i can'?t see|i cant see) no (?:other )?way out", 0.65,
      "no way out"),
     (r"(?:wish|wished) i(?:'?d)? (?:was|were|wasn'?t|was not|could|had never|never|didn'?t|did not) "
-     r"(?:\w+ )?(?:dead|gone|here|disappear|been born|woke up|wake up|exist|alive)", 0.85,
+     r"(?:\w+ ){0,2}(?:dead|gone|here|disappear|been born|woke up|wake up|exist|alive)", 0.85,
      "wishes to be gone"),
     (r"(?:sleep|go to sleep|close my eyes) and (?:not|never) wake up", 0.9, "wishes not to wake"),
     (r"(?:easier|better) (?:for (?:everyone|everybody|all of us|both of us|them|my \w+) )?if "
@@ -111,6 +112,22 @@ HOPELESS = Family("hopelessness", (
     (r"(?:can'?t|cant|cannot|don'?t|dont) see (?:it|things|anything|life) (?:ever )?(?:getting|"
      r"get|being) (?:better|easier)", 0.5, "hopelessness"),
     (r"nothing left (?:in me|to give|to lose|for me)", 0.5, "nothing left"),
+    (r"(?:not sure|doubt|don'?t think|dont think|might not|may not|wonder if) (?:i'?ll|i will|i'?d|"
+     r"i would|i'?m going to|im gonna) (?:still |even )?(?:be (?:here|around|alive)|make it|last)",
+     0.7, "not expecting to be here"),
+    (r"(?:can'?t|cant|cannot|don'?t|dont) see myself (?:getting to|making it|being here|being "
+     r"around|lasting|reaching|still being|surviving)", 0.75, "not expecting to be here"),
+    (r"(?:thinking|thought|think|planning|planned) (?:about |of )?(?:how (?:i'?d|i would|i could|to)"
+     r" do it|ways to do it|how i(?:'?d| would) go)", 0.85, "thinking about how"),
+    (r"(?:end|ending) it(?: all)?(?! with| there| here| early| off| on a)", 0.6,
+     "thinking of ending it"),
+    (r"(?:hope|hoping|pray|praying) (?:that )?i (?:don'?t|dont|never|won'?t|wont) wake up", 0.85,
+     "wishes not to wake"),
+    (r"sleep (?:for (?:a )?(?:very |really )?long time|for ever|and not wake)", 0.6,
+     "wishes not to wake"),
+    (r"(?:can'?t|cant|cannot) (?:do|face|survive|get through|cope with) another (?:day|night|week|"
+     r"month|winter|year|christmas)", 0.6, "cannot go on"),
+    (r"(?:really|totally|completely|just) done(?: now)?\W*$", 0.45, "says they are done"),
     # Welsh
     (r"(?:does )?dim pwynt (?:byw|i fi|mewn dim|bellach)", 0.75, "Welsh: no point living"),
     (r"wedi cael digon (?:ar fywyd|ar bopeth|ar fyw)", 0.75, "Welsh: had enough of life"),
@@ -127,7 +144,7 @@ HOPELESS = Family("hopelessness", (
 
 BURDEN = Family("burden", (
     "without me", "burden", "notice", "care if", "miss me", "happier", "relieved", "waste of",
-    "beze mnie", "hebdda i", "sin mi", "drain", "of me",
+    "beze mnie", "hebdda i", "sin mi", "drain", "of me", "than me",
 ), cues([
     (rf"(?:everyone|everybody|they|people|my (?:family|kids|mum|dad|wife|husband|partner|"
      rf"children)|the world|you all|all of you|he|she) (?:would|will|'d|'ll|could|might) "
@@ -142,6 +159,8 @@ BURDEN = Family("burden", (
     (r"(?:nobody|no one|noone|no-one) (?:would|will|'d) (?:even )?(?:notice|care|miss me)", 0.8,
      "nobody would notice"),
     (r"(?:nobody|no one|noone) (?:cares|would care) if i", 0.75, "nobody would notice"),
+    (r"(?:deserve|deserves) (?:so much |much |far )?better than me|(?:better|happier) (?:mum|dad|"
+     r"mother|father|wife|husband|partner|friend|daughter|son) than me", 0.6, "feels a burden"),
     (r"(?:everyone|they|people) (?:would|'d) be (?:happier|relieved)", 0.6, "feels a burden"),
     (r"(?:everyone|everybody|they|people|my family)(?:'s| is| are|'re| must be| gets?) (?:so )?"
      r"(?:sick|tired|fed up) of me", 0.55, "feels a burden"),
@@ -195,7 +214,8 @@ MEANS = Family("means", (
     "antidepress", "rope", "noose", "ligature", "bridge", "cliff", "track", "railway", "roof",
     "ledge", "jump", "garage", "hosepipe", "blade", "razor", "multi", "tabled", "tabletk",
     "leki", "pastillas", "motorway", "edge", "dose", "how to", "ways to", "methods",
-    "too many", "load", "took all", "swallowed",
+    "too many", "load", "took all", "swallowed", "drive", "driving", "drove", "crash", "steer",
+    "walk",
 ), cues([
     (rf"{_MEDS}[^.!?]{{0,40}}{_HOARD}", 0.8, "medication gathered"),
     (rf"{_HOARD}[^.!?]{{0,25}}{_MEDS}", 0.8, "medication gathered"),
@@ -211,6 +231,9 @@ MEANS = Family("means", (
      r"(?:bridge|cliffs?|tracks|railway(?: line)?|roof|ledge|multi-?storey|motorway bridge)", 0.5,
      "at a dangerous place"),
     (r"jump(?:ing)? (?:off|from|in front of|under)", 0.55, "jumping"),
+    (r"(?:drive|driving|drove|crash|crashing|steer|steering) (?:my car |the car )?(?:into|off) "
+     r"(?:a |the )?(?:wall|tree|bridge|river|sea|lorry|oncoming|cliff|motorway)|walk(?:ing)? into "
+     r"the (?:sea|river|traffic|water)", 0.8, "possible method"),
     (r"(?:car|engine) running in the garage|hosepipe (?:to|in) the (?:car|exhaust)", 0.9,
      "means: exhaust"),
     (r"(?:razor|razors|blade|blades)(?! runner)", 0.45, "means: blades"),

@@ -79,6 +79,20 @@ THREAT = cues([
      0.8, "confrontation threat"),
     (r"watch yourself|watch your step|sleep with one eye open|(?:you'?re|your|ur) (?:card is|days "
      r"are) numbered|coming for (?:you|u|yous|her|him|them)", 0.85, "threat cue"),
+    (r"(?:get|getting|got) what'?s coming|(?:i'?ll|ill|i will|i'?m going to|gonna) make (?:you|u|"
+     r"her|him|them|yous|sure you) (?:pay|suffer|regret|sorry)|won'?t see (?:it|me) coming|"
+     r"teach (?:you|her|him|them|that \w+) a lesson|(?:put|putting) (?:you|her|him|them) in "
+     r"(?:the ground|hospital|a box)|break (?:your|her|his|their) (?:legs|neck|jaw|face|nose)|"
+     r"make (?:your|her|his|their) life (?:hell|a misery)|(?:i'?ll|ill|i will) (?:ruin|end|destroy) "
+     r"(?:you|u|her|him|them)|i'?ve got (?:people|mates|lads)|my (?:lads|boys|mates) will", 0.85,
+     "threat of harm"),
+    (r"(?:be careful|careful) (?:walking|going|driving) home|wouldn'?t want anything to happen to|"
+     r"(?:hope|wish) (?:your|the) (?:building|place|office|hub|house|car) (?:burns|gets|goes up)|"
+     r"i know (?:which|what) (?:car|school|house|gym|pub|bus)|i know (?:your|her|his) kids|"
+     r"(?:see|seeing) you (?:soon|around) ?(?:😉|😈|👀|🔪)|(?:i'?ll|ill|i will) be (?:seeing|"
+     r"watching|waiting for) (?:you|her|him|them)", 0.75, "implied threat"),
+    (r"🔪|💣|🔫|(?:bomb|shoot|stab|torch) (?:the place|the lot|your \w+|this place)", 0.6,
+     "violent imagery"),
     # Welsh / Polish
     (r"(?:gwn i|dw i'?n gwybod|dwi'?n gwybod|rwy'?n gwybod) (?:lle|ble) (?:ti'?n|wyt ti'?n|rwyt ti'?n) byw", 0.95,
      "Welsh threat cue"),
@@ -111,7 +125,16 @@ INSULT = cues([
            "sad little", "little (?:prat|madam|man|hitler)", "(?:keep|get) your (?:beak|nose) out",
            "get a life", "bleeding hearts?", "virtue signall\\w*", "wet wipes?", "scroungers",
            "blubbing", "needs? (?:their|his|her) (?:own )?heads? (?:looking at|testing|read)",
-           "should be ashamed", "sack(?:ed|ing)? (?:the lot|her|him|them)", "wants sacking"),
+           "should be ashamed", "sack(?:ed|ing)? (?:the lot|her|him|them)", "wants sacking",
+           "clueless", "brain ?dead", "thick as \\w+", "get a real job", "nobody likes you",
+           "laughing ?stock", "joke of a \\w+", "absolute joke", "pillocks?", "gobshites?",
+           "slappers?", "skanks?", "trolls?", "bloodsuckers?", "sad acts?", "nonces?", "paedos?",
+           "predators?", "gutless", "spineless", "unhinged", "deranged", "lunatics?", "nutcases?",
+           "headcases?", "hag", "old bag", "battleaxe", "two-?faced", "snakes?", "rats",
+           "waste of (?:skin|air)", "dimwits?", "numbskulls?", "dopes?", "know-?it-?alls?",
+           "pompous", "condescending", "arrogant", "lazy", "greedy", "cowards", "leeches",
+           "shameless", "heartless", "useless lot", "do one", "jog on", "get lost", "piss off",
+           "f(?:uck|ck|k) off", "fuck (?:you|u|yous|the lot)", "shut your (?:face|gob|trap)"),
      0.7, "insult"),
     (words("muppet", "numpty", "plonker", "wally", "nugget", "doughnut", "donut", "melt",
            "divvy", "dafty", "silly sod", "daft (?:cow|apeth|sod)"), 0.55, "mild insult"),
@@ -288,6 +311,15 @@ SPAM = cues([
            "limited spots", "cash app", "sugar daddy", "onlyfans", "she'?s legit", "he'?s legit",
            "legit 🙏"),
      0.6, "spam cue"),
+    # recovery, hacker, spell-caster, loan and work-from-home scams
+    (r"(?:recover|recovered|recovering|get back) (?:your |my |all my |their )?(?:lost |stolen )?"
+     r"(?:funds|money|crypto|bitcoin|account|investment)|hacked (?:account|page)s?|(?:hacker|"
+     r"recovery expert|spell ?caster|love spell|dr\\.? \\w+ (?:helped|brought)|brought (?:my|him|her) "
+     r"(?:ex )?back)|(?:earn|make) (?:£|\\$)?\\d[\\d,]*(?:k)? (?:a|per|every) (?:day|week|month)|"
+     r"(?:work|working) from home (?:opportunit\\w+|and earn)|(?:instant|quick|easy|guaranteed) "
+     r"(?:loans?|cash|approval)|get paid to|click (?:here|the link|below)|(?:bit\\.ly|tinyurl|t\\.me|"
+     r"wa\\.me|linktr\\.ee)/|cbd (?:oil|gummies)|weight loss (?:gumm|pill|secret)|essay writing",
+     0.6, "scam or advert"),
     # investment and crypto promises
     (r"(?:turned|made|grew|turn|grow) [^.!?]{0,30}(?:into|to) (?:£|\$)[\d,.]+k?|\d+ ?% (?:weekly|daily|monthly|a week|a day|returns?|"
      r"profit)|guaranteed (?:returns?|profits?|income)|(?:fully|100%) guaranteed|presale|pre-sale|"

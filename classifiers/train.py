@@ -248,8 +248,9 @@ def convert_profanity_check(data: Path, out: Path) -> dict[str, float] | None:
     texts = [model_text(t) for t in val.texts]
     own = LinearModels.load(str(out / "linear.npz"))
     own_p = own.predict(texts)[:, own.names.index("offensive")]
-    prof = ProfanityModel(**{k: v for k, v in arrays.items() if k != "words"},
-                          words=list(words), mix=np.array([0.0, 0.0]))
+    prof = ProfanityModel(
+        **{k: v for k, v in arrays.items() if k != "words"}, words=list(words), mix=np.array([0.0, 0.0])
+    )
     check = model.predict_proba(vec.transform(val.texts[:200]))[:, 1]
     assert np.allclose(prof.predict(val.texts[:200]), check, atol=1e-6), "re-implementation differs"
     best = (0.0, 0.0, 0.0)

@@ -77,13 +77,14 @@ class TransformersClassifier:
         for label, spec in (models or {}).items():
             if label not in self.thresholds:
                 raise ClassifierError(f"transformers backend: unknown label {label!r}")
-            source, positive = (spec, ()) if isinstance(spec, str) else (
-                str(spec["model"]), tuple(spec.get("positive", ())))
+            source, positive = (
+                (spec, ()) if isinstance(spec, str) else (str(spec["model"]), tuple(spec.get("positive", ())))
+            )
             try:
-                tok = transformers.AutoTokenizer.from_pretrained(
-                    source, local_files_only=local_files_only)
+                tok = transformers.AutoTokenizer.from_pretrained(source, local_files_only=local_files_only)
                 mdl = transformers.AutoModelForSequenceClassification.from_pretrained(
-                    source, local_files_only=local_files_only)
+                    source, local_files_only=local_files_only
+                )
             except (OSError, ValueError) as exc:
                 raise ClassifierError(f"transformers backend: cannot load {source!r}: {exc}") from exc
             mdl.to(device)
@@ -93,8 +94,11 @@ class TransformersClassifier:
             raise ClassifierError("transformers backend: no models configured and no fallback")
 
     def classify(self, inputs: Sequence[TextInput]) -> list[Classification]:
-        base = self.fallback.classify(inputs) if self.fallback else [
-            Classification((), {k: 0.0 for k in self.thresholds}) for _ in inputs]
+        base = (
+            self.fallback.classify(inputs)
+            if self.fallback
+            else [Classification((), {k: 0.0 for k in self.thresholds}) for _ in inputs]
+        )
         texts = [_clean(i.text) for i in inputs]
         scores = [dict(c.scores) for c in base]
         reasons = [{k: tuple(v) for k, v in c.reasons.items()} for c in base]
@@ -106,8 +110,15 @@ class TransformersClassifier:
         out: list[Classification] = []
         for c, s, r in zip(base, scores, reasons, strict=True):
             labels = tuple(label for label in LABELS if s.get(label, 0.0) >= self.thresholds[label])
-            out.append(Classification(labels, s, {k: r[k] for k in labels if k in r} | {
-                k: ("combined evidence",) for k in labels if k not in r}, c.spans))
+            out.append(
+                Classification(
+                    labels,
+                    s,
+                    {k: r[k] for k in labels if k in r}
+                    | {k: ("combined evidence",) for k in labels if k not in r},
+                    c.spans,
+                )
+            )
         return out
 
     def _predict(self, lm: _LabelModel, texts: list[str]) -> list[float]:
@@ -116,8 +127,9 @@ class TransformersClassifier:
         for start in range(0, len(texts), self.batch_size):
             chunk = texts[start : start + self.batch_size]
             try:
-                enc = lm.tokenizer(chunk, padding=True, truncation=True,
-                                   max_length=self.max_length, return_tensors="pt")
+                enc = lm.tokenizer(
+                    chunk, padding=True, truncation=True, max_length=self.max_length, return_tensors="pt"
+                )
                 enc = {k: v.to(self.device) for k, v in enc.items()}
                 with torch.inference_mode():
                     logits = lm.model(**enc).logits
@@ -137,8 +149,7 @@ def _positive(model: Any, label: str, wanted: Sequence[str]) -> tuple[int, ...]:
         return found
     if len(id2label) == 2 and not wanted:
         return (1,)
-    raise ClassifierError(
-        f"transformers backend: {label}: none of {names} in the model's labels {id2label}")
+    raise ClassifierError(f"transformers backend: {label}: none of {names} in the model's labels {id2label}")
 
 
 def _clean(text: object) -> str:

@@ -66,9 +66,14 @@ def test_nhs_mod11() -> None:
 
 @pytest.mark.parametrize(
     ("text", "kind"),
-    [("call 07700 900123", "phone"), ("ring +44 7700 900123", "phone"),
-     ("landline 01752 123456", "phone"), ("mail jo.bloggs@example.co.uk", "email"),
-     ("lives at PL4 8AA", "postcode"), ("number 943-476-5919", "nhs_number")],
+    [
+        ("call 07700 900123", "phone"),
+        ("ring +44 7700 900123", "phone"),
+        ("landline 01752 123456", "phone"),
+        ("mail jo.bloggs@example.co.uk", "email"),
+        ("lives at PL4 8AA", "postcode"),
+        ("number 943-476-5919", "nhs_number"),
+    ],
 )
 def test_contact_spans(text: str, kind: str) -> None:
     assert [k for _, _, k in contact_spans(text)] == [kind]

@@ -45,11 +45,10 @@ def test_golden_cases(clf: DefaultClassifier, case: dict[str, Any]) -> None:
 EVASION_PAIRS = [(c["plain"], v) for c in EVASION for v in c["variants"]]
 
 
-@pytest.mark.parametrize(("plain", "variant"), EVASION_PAIRS,
-                         ids=[f"{i}-{p[:12]}" for i, (p, _) in enumerate(EVASION_PAIRS)])
-def test_hostile_variant_gets_same_labels_as_plain(
-    clf: DefaultClassifier, plain: str, variant: str
-) -> None:
+@pytest.mark.parametrize(
+    ("plain", "variant"), EVASION_PAIRS, ids=[f"{i}-{p[:12]}" for i, (p, _) in enumerate(EVASION_PAIRS)]
+)
+def test_hostile_variant_gets_same_labels_as_plain(clf: DefaultClassifier, plain: str, variant: str) -> None:
     want = _one(clf, plain).labels
     assert want, f"plain form {plain!r} should flag something"
     assert _one(clf, variant).labels == want
@@ -102,8 +101,11 @@ def test_threshold_override_and_bad_option() -> None:
 
 
 def test_figurative_and_recovery_are_not_risk(clf: DefaultClassifier) -> None:
-    for text in ("this meeting is killing me", "the brownies were to die for",
-                 "therapy saved my life five years ago, it gets better"):
+    for text in (
+        "this meeting is killing me",
+        "the brownies were to die for",
+        "therapy saved my life five years ago, it gets better",
+    ):
         assert "risk_to_life" not in _one(clf, text).labels, text
 
 

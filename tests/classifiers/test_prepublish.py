@@ -4,8 +4,10 @@ from classifiers.prepublish import check_post
 
 
 def test_client_story_must_change() -> None:
-    res = check_post("CLIENT STORY 💬 'K', 41, from Redruth came to us after losing her job. "
-                     "Twelve sessions later she is back at work!")
+    res = check_post(
+        "CLIENT STORY 💬 'K', 41, from Redruth came to us after losing her job. "
+        "Twelve sessions later she is back at work!"
+    )
     assert res.must_change
     assert any(c.label == "confidentiality_risk" for c in res.concerns)
     assert "4.2" in res.summary() and "3.3" in res.summary()

@@ -15,8 +15,12 @@ from tests.classifiers.tiny_model import build_tiny_model
 
 def test_loads_local_model_and_scores_every_label(tmp_path: Path) -> None:
     path = build_tiny_model(tmp_path)
-    clf = load("transformers", models={"offensive": {"model": str(path), "positive": ["offensive"]},
-                                       "harassment": str(path)}, batch_size=2, max_length=16)
+    clf = load(
+        "transformers",
+        models={"offensive": {"model": str(path), "positive": ["offensive"]}, "harassment": str(path)},
+        batch_size=2,
+        max_length=16,
+    )
     texts = [TextInput(t) for t in ["you are an idiot", "thanks", "x" * 50_000, "", "\ud800\x00"]]
     out = clf.classify(texts)
     assert len(out) == len(texts)
@@ -37,8 +41,7 @@ def test_multiclass_model_needs_positive_names(tmp_path: Path) -> None:
     path = build_tiny_model(tmp_path, labels=("negative", "neutral", "positive"))
     with pytest.raises(ClassifierError):
         load("transformers", models={"negative_publicity": str(path)})
-    clf = load("transformers", models={"negative_publicity": {"model": str(path),
-                                                              "positive": ["negative"]}})
+    clf = load("transformers", models={"negative_publicity": {"model": str(path), "positive": ["negative"]}})
     assert 0.0 <= clf.classify([TextInput("bad")])[0].scores["negative_publicity"] <= 1.0
 
 
