@@ -215,6 +215,9 @@ CLIENT = cues([
     (r"(?:(?:that'?s|that has|has|it'?s) got to be|is that|must be|bet (?:it'?s|that'?s)|"
      r"sounds (?:just )?like|that'?s def(?:initely|o)?|surely that'?s) [a-z]+ (?:from|at|off|down|"
      r"who|with|on)", 0.75, "guesses who the person is"),
+    (r"(?:you should|you need to|u should|u need to|have you tried|maybe try) (?:try|go to|get|book|"
+     r"see|do|join|speak to|look at) [^.!?]{0,30}(?:counselling|therapy|group|course|someone|"
+     r"support)", 0.7, "suggests a named person needs help"),
     (r"(?:started|been) (?:going somewhere|seeing someone|having counselling|going to (?:counselling|"
      r"therapy|a group|the group|sessions))", 0.55, "someone has started going"),
     (r"(?:thank you|thanks|thank|shoutout|shout out)[^.!?]{0,30}(?:for|through) (?:all )?"
@@ -240,8 +243,13 @@ ORG_CLIENT = cues([
      r"group|circle|mums|dads|carers|clients)", 0.85, "organisation describes a client"),
     (r"(?:told|tells|shared with|messaged|emailed) us (?:this week|today|yesterday|recently|"
      r"(?:that |how )?(?:she|he))", 0.7, "organisation retells someone's story"),
-    (r"(?:a|an) (?:retired|young|local|former|single|\d+-year-old) [a-z]+ (?:from|in|who)", 0.6,
-     "identifying description"),
+    (r"(?:a|an|our) (?:retired|young|local|former|single|\d+[- ]year[- ]old) [a-z]+ (?:from|in|who)|"
+     r"\d{2}[- ]year[- ]old (?:mum|dad|man|woman|lad|girl|nurse|teacher|veteran|carer) (?:from|in|who)",
+     0.6, "identifying description"),
+    (r"(?:–|—|-) ?[a-z]\.?,? (?:\d{2}|aged \d{2})(?![\d])", 0.85, "client quote with initial and age"),
+    (r"see you (?:at|in|on|next) (?:\w+ )?(?:group|circle|session|appointment|course|class)|missed you "
+     r"(?:at|in) (?:\w+ )?(?:group|circle|session)|how (?:did|was) (?:your|you) (?:first |last )?"
+     r"(?:session|group|appointment|assessment)", 0.85, "staff confirms someone attends"),
 ])  # fmt: skip
 RELATIVE = cues([
     (r"(?:my|your|his|her|their|our) (?:son|daughter|husband|wife|partner|ex|brother|sister|"

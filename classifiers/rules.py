@@ -91,6 +91,16 @@ THREAT = cues([
      r"i know (?:which|what) (?:car|school|house|gym|pub|bus)|i know (?:your|her|his) kids|"
      r"(?:see|seeing) you (?:soon|around) ?(?:😉|😈|👀|🔪)|(?:i'?ll|ill|i will) be (?:seeing|"
      r"watching|waiting for) (?:you|her|him|them)", 0.75, "implied threat"),
+    (r"(?:had )?better watch (?:out|it|themselves|herself|himself|yourselves)|(?:can'?t|cannot|won'?t) "
+     r"be (?:held )?responsible for what (?:i do|happens)|(?:things|it)(?:'ll| will| is going to) "
+     r"(?:get|turn) (?:ugly|nasty|messy|physical)|(?:find|found|finding) (?:out )?where (?:you|u|she|"
+     r"he|they|your \w+) (?:live|lives|work|works|stay|park)|(?:knows?|know) where (?:she|he|you|"
+     r"they) (?:lives|live)|(?:been|i'?ve been|i am|i'?m) watching (?:you|her|him|them|your)|"
+     r"followed (?:her|him|them|you) (?:home|to|back)|(?:her|his|your|their) kids go to|"
+     r"hunt (?:you|u|her|him|them) down|(?:you'?re|youre|ur|you are) (?:dead|dead meat|a dead "
+     r"(?:man|woman))(?! funny| right| on| good)|go(?:ing)? round (?:there )?(?:and|to) (?:sort|"
+     r"smash|batter|deal with|have a word)|uwazaj na siebie|znajde (?:cie|was|ja|go)|gwylia dy hun",
+     0.8, "threat cue"),
     (r"🔪|💣|🔫|(?:bomb|shoot|stab|torch) (?:the place|the lot|your \w+|this place)", 0.6,
      "violent imagery"),
     # Welsh / Polish
