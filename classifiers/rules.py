@@ -51,7 +51,7 @@ THREAT = cues([
      r"her|him)", 0.9, "threat to property"),
     (r"(?:hope|wish) (?:you|u|she|he|they) (?:die|dies|get hurt|gets hurt|rot|burn)", 0.85,
      "wishes harm"),
-    (r"(?:kill|shoot|stab|hang) (?:the lot of )?(?:you|u|yous|them all|her|him)(?! know)", 0.8,
+    (r"(?:kill|shoot|stab|hang) (?:the lot of )?(?:you|u|yous|them all|her|him)(?! know| to )", 0.8,
      "violent language"),
     # implied threats: ultimatums, stalking details, doxxing, confrontation
     (r"(?:someone|somebody|people|you|they|she|he|your \w+)(?:'ll| will| is going to| are going to|"
