@@ -48,7 +48,9 @@ HOPELESS = Family("hopelessness", (
     "how long", "longer", "stop", "worth", "hate", "disappear", "mind", "decision", "plan",
     "what i", "over", "forever", "wake", "too much", "done", "finished", "ready to", "see it",
     "see things", "see anything", "see life", "nothing left", "be here", "be around", "be alive",
-    "make it", "last", "see myself", "do it", "go", "end", "finish", "sleep", "another",
+    "make it", "last", "see myself", "do it", "go", "end", "finish", "sleep", "another", "care",
+    "join", "the night", "the day", "planned", "worked out", "sorted", "matter", "something",
+    "thinking", "think", "thought", "voices", "safe", "urge",
 ), cues([
     (rf"{_NOT} see (?:the|any) point (?:of|in) (?:anything|any of (?:it|this)|life|living|"
      r"going on|carrying on|trying|it all|me|being here|waking up)", 0.8, "hopelessness"),
@@ -128,6 +130,25 @@ HOPELESS = Family("hopelessness", (
     (r"(?:can'?t|cant|cannot) (?:do|face|survive|get through|cope with) another (?:day|night|week|"
      r"month|winter|year|christmas)", 0.6, "cannot go on"),
     (r"(?:really|totally|completely|just) done(?: now)?\W*$", 0.45, "says they are done"),
+    (r"(?:don'?t|dont|do not) care (?:any ?more|what happens(?: to me)?|if i (?:live|die|wake))", 0.5,
+     "does not care what happens"),
+    (r"(?:want|wanna|need) to (?:be with|join) (?:my )?(?:mum|dad|nan|gran|him|her|them|son|"
+     r"daughter|husband|wife|baby) (?:again|now|up there)|(?:join|joining) (?:him|her|them) soon",
+     0.6, "wants to join someone who died"),
+    (r"(?:tonight|today)(?:'s| is) the (?:night|day)", 0.6, "a chosen time"),
+    (r"(?:got|have|has) it (?:all )?(?:planned|worked out|sorted)(?: out)?", 0.55, "has a plan"),
+    (r"(?:won'?t|will not|wont) be (?:a )?(?:problem|burden|bother|nuisance|worry) (?:to \w+ )?"
+     r"(?:for )?(?:much longer|for long|any ?more|soon)", 0.8, "not expecting to be here"),
+    (r"(?:none of (?:it|this)|it) (?:won'?t|will not|wont) matter (?:soon|any ?more|much longer)",
+     0.55, "not expecting to be here"),
+    (r"(?:going to|gonna|might|will) do something (?:stupid|silly|i(?:'ll)? regret|drastic)", 0.7,
+     "afraid of what they might do"),
+    (r"(?:thinking|think|thought) (?:about|of) (?:dying|death|being dead|not being here|not "
+     r"existing|the (?:bridge|tracks|cliffs?|river|train|railway))", 0.75, "thoughts of dying"),
+    (r"voices (?:are |keep )?(?:telling|told|tell) me to", 0.85, "command hallucinations"),
+    (r"(?:can'?t|cant|cannot|not able to|unable to) keep myself safe|(?:not|don'?t feel) safe "
+     r"(?:from myself|on my own|with myself)", 0.9, "cannot keep safe"),
+    (r"urges? (?:are|is) (?:really |so )?(?:bad|strong|back)", 0.45, "urges"),
     # Welsh
     (r"(?:does )?dim pwynt (?:byw|i fi|mewn dim|bellach)", 0.75, "Welsh: no point living"),
     (r"wedi cael digon (?:ar fywyd|ar bopeth|ar fyw)", 0.75, "Welsh: had enough of life"),
