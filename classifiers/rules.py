@@ -137,7 +137,7 @@ INSULT = cues([
            "blubbing", "needs? (?:their|his|her) (?:own )?heads? (?:looking at|testing|read)",
            "should be ashamed", "sack(?:ed|ing)? (?:the lot|her|him|them)", "wants sacking",
            "clueless", "brain ?dead", "thick as \\w+", "get a real job", "nobody likes you",
-           "laughing ?stock", "joke of a \\w+", "absolute joke", "pillocks?", "gobshites?",
+           "laughing ?stock", "joke of a \\w+", "pillocks?", "gobshites?",
            "slappers?", "skanks?", "trolls?", "bloodsuckers?", "sad acts?", "nonces?", "paedos?",
            "predators?", "gutless", "spineless", "unhinged", "deranged", "lunatics?", "nutcases?",
            "headcases?", "hag", "old bag", "battleaxe", "two-?faced", "snakes?", "rats",
