@@ -4,7 +4,8 @@
 
 Quality: TweetEval offensive (scores.offensive >= 0.5) and hate (label hate) macro-F1,
 airline negative_publicity vs sentiment negative macro-F1, counselling dev per-label P/R/F1
-and the hard-negative flag rate. Speed: items/s on one core, load time, peak RSS (measured
+and the hard-negative flag rate, then per-label P/R/F1 on the bundled demo comments
+(``monitor/demo/comments.jsonl``, labelled independently; used for error analysis). Speed: items/s on one core, load time, peak RSS (measured
 in a fresh subprocess so that the quality runs do not inflate it).
 """
 
@@ -124,6 +125,21 @@ def main() -> int:
     hard = [c for d, c in zip(dev, res, strict=True) if str(d["note"]).startswith("hard neg")]
     rate = sum(bool(c.labels) for c in hard) / max(1, len(hard))  # type: ignore[attr-defined]
     rows.append(("counselling dev hard negatives flagged", f"{rate:.1%}", "<= 10%", f"n={len(hard)}"))
+
+    demo_path = ROOT / "monitor" / "demo" / "comments.jsonl"
+    if demo_path.is_file():
+        # labelled independently of the rules, but used for error analysis: not an unseen set
+        demo = [json.loads(line) for line in demo_path.read_text(encoding="utf-8").splitlines() if line]
+        demo = [d for d in demo if "labels" in d]
+        res = run(clf, [TextInput(str(d["text"]), platform=str(d.get("platform")), kind=str(d.get("kind")),
+                                  author_is_org=bool(d.get("author_is_org"))) for d in demo])
+        for label in LABELS:
+            gold = [label in d["labels"] for d in demo]
+            got = [label in c.labels for c in res]  # type: ignore[attr-defined]
+            p, r, f, n = prf(gold, got)
+            if n:
+                rows.append((f"demo set {label}", f"P={p:.2f} R={r:.2f} F1={f:.2f}", "(error analysis)",
+                             f"gold={n}"))
 
     sp = speed(args.classifier, args.data)
     rows.append(("speed (one core)", f"{sp['items_per_s']:,.0f} items/s", ">= 1,000", "batches of 500"))
