@@ -12,7 +12,8 @@ import re
 from dataclasses import dataclass
 
 from classifiers.lexicon import Hit, Table, cues, find, quote, words
-from classifiers.risk_cues import CHILD, DESPAIR, DESPAIR_TERMS, FAMILIES, FIRST_PERSON, HARM, MINOR, NOW
+from classifiers.risk_cues import FAMILIES, MINOR, NOW
+from classifiers.risk_safeguarding import CHILD, DESPAIR, DESPAIR_TERMS, FIRST_PERSON, HARM
 
 __all__ = ["RiskResult", "assess"]
 
