@@ -31,7 +31,8 @@ MAX_CHARS = 5000
 TRUNCATED_NOTE = "text truncated for scoring (first 5,000 characters scored)"
 _PRAISE = re.compile(
     r"(?<![a-z])(?:proud|brilliant|class|amazing|loved|lovely|great|best|thank|thanks|"
-    r"fab|fantastic|legend|superstar|gorgeous|beautiful|helped|smashing|saved)(?![a-z])"
+    r"fab|fantastic|legend|superstar|gorgeous|beautiful|helped|smashing|saved|shout ?out|ace)"
+    r"(?![a-z])"
 )
 _ORG_TARGET = re.compile(
     r"(?<![a-z])(?:you|u|ur|your|you lot|yous|staff|counsellors?|therapists?|receptionist|ceo|"

@@ -53,7 +53,8 @@ HOPELESS = Family("hopelessness", cues([
     (r"(?:easier|better) (?:for (?:everyone|everybody|all of us|both of us|them|my \w+) )?if "
      r"(?:i|we) (?:just )?(?:wasn'?t|weren'?t|was not|were not|didn'?t|did not|never|was gone|"
      r"were gone|disappeared|died)", 0.85, "thinks it would be easier to be gone"),
-    (r"(?:give|giving|given) up on (?:life|everything|myself|living)", 0.75, "giving up on life"),
+    (r"(?:give|giving|(?:i'?ve|ive|i have) given) up on (?:life|everything|myself|living)", 0.75,
+     "giving up on life"),
     (r"done with (?:life|living|everything|it all)", 0.8, "done with life"),
     (r"had enough of (?:life|everything|living|it all|being alive)", 0.7, "had enough of life"),
     (r"(?:life|everything|living|existing) (?:is|feels|seems) (?:so )?(?:pointless|meaningless|"
