@@ -70,6 +70,10 @@ class DefaultClassifier:
             path = resources.files("classifiers").joinpath("models/linear.npz")
             with resources.as_file(path) as real:
                 self.models = LinearModels.load(str(real))
+            risk_path = resources.files("classifiers").joinpath("models/risk.npz")
+            if risk_path.is_file():
+                with resources.as_file(risk_path) as real:
+                    self.models = self.models.merged(LinearModels.load(str(real)))
             prof = resources.files("classifiers").joinpath("models/profanity.npz")
             self.profanity: ProfanityModel | None = None
             if prof.is_file():
@@ -119,7 +123,7 @@ class DefaultClassifier:
         scores["spam"] = spam
         why["spam"] = [h.reason() for h in spam_hits[:3]] + (["contains a link"] if url else [])
 
-        r = risk.assess(text)
+        r = risk.assess(text, learned=ml.get("risk"))
         scores["risk_to_life"] = r.score
         why["risk_to_life"] = list(r.reasons)
 

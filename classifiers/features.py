@@ -123,6 +123,11 @@ class LinearModels:
             names = [str(n) for n in data["names"]]
             return cls(names, data["weights"].astype(np.float32), data["bias"].astype(np.float32))
 
+    def merged(self, other: LinearModels) -> LinearModels:
+        """One model set with ``other``'s columns appended (features are computed once)."""
+        weights = np.ascontiguousarray(np.hstack([self.weights, other.weights]))
+        return LinearModels((*self.names, *other.names), weights, np.concatenate([self.bias, other.bias]))
+
     def save(self, path: str) -> None:
         np.savez_compressed(path, names=np.array(self.names), weights=self.weights, bias=self.bias)
 

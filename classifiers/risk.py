@@ -11,7 +11,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from classifiers.lexicon import Hit, Table, cues, find, quote, words
+from classifiers.lexicon import Cue, Hit, Table, cues, find, quote, words
 from classifiers.risk_cues import FAMILIES, MINOR, NOW
 from classifiers.risk_safeguarding import CHILD, DESPAIR, DESPAIR_TERMS, FIRST_PERSON, HARM
 
@@ -272,6 +272,9 @@ class RiskResult:
 
 _STRONG = 0.85
 _RELAPSE = re.compile(r"(?<![a-z])(?:again|back to|relapsed|relapse|started \w+ing)(?![a-z])")
+_LEARNED_WEAK = 0.5  # learned score that counts only with another cue
+_LEARNED_STRONG = 0.9  # learned score that flags on its own
+_LEARNED_CUE = Cue(re.compile("$^"), 0.0, "learned risk score")
 _SOFT_FLAG = 1.2  # summed despair-word weight at which a first-person text flags
 
 
@@ -288,7 +291,7 @@ def _despair(text: str) -> tuple[float, list[Hit]]:
 _NEAR = 200  # characters between a child reference and a harm cue
 
 
-def assess(match_text: str) -> RiskResult:
+def assess(match_text: str, *, learned: float | None = None) -> RiskResult:
     """Score risk to life in the ``match`` view of a text (0.02 when nothing is found).
 
     A strong cue flags on its own; weaker cues flag when two different families co-occur
@@ -296,7 +299,9 @@ def assess(match_text: str) -> RiskResult:
     check on them, ...); a time marker ("tonight") or a writer who says they are a child
     lifts any cue; a child or vulnerable adult near a harm cue is a safeguarding concern.
     Figurative phrases cancel the cues they overlap; recovery framing damps a lone family
-    but never a cue with a time marker or a combination.
+    but never a cue with a time marker or a combination. ``learned`` is the learned risk
+    score (``models/risk.npz``): a confident score counts as one family, a middling one
+    only in combination with a cue.
     """
     text = match_text
     # (hit, family, weight): the weight is the cue's unless the context weakens it
@@ -316,6 +321,11 @@ def assess(match_text: str) -> RiskResult:
         else:
             # harm words without a child or vulnerable adult ("beat him 3-0") stay weak
             tagged.extend((h, "harm", 0.3) for h in harm if h.weight >= 0.7)
+    if learned is not None and learned >= _LEARNED_WEAK:
+        weight = 0.55 if learned >= _LEARNED_STRONG else 0.3
+        tagged.append((Hit(_LEARNED_CUE, 0, 0, f"{learned:.2f}"), "learned", weight))
+        if learned >= _LEARNED_STRONG:
+            notes.append(f"learned risk score {learned:.2f}")
     soft, soft_terms = _despair(text)
     # long texts collect despair words by chance: the bar rises with length
     bar = _SOFT_FLAG * max(1.0, len(text) / 300) ** 0.5
@@ -352,17 +362,21 @@ def assess(match_text: str) -> RiskResult:
         score = max(score, min(0.97, weights[0] + 0.6 * weights[1] + 0.1 * (len(weights) > 2)))
         if score >= 0.5 and weights[0] < _STRONG:
             notes.append(f"cues from {len(weights)} families together: {', '.join(by_family)}")
+    # dampers and boosts look at rule evidence only: the learned score is one weak voice
+    rule_weights = sorted((w for f, w in by_family.items() if f != "learned"), reverse=True)
+    rule_combined = len(rule_weights) > 1 and rule_weights[1] >= 0.2
+    rule_best = rule_weights[0] if rule_weights else 0.0
     now = NOW.find(text)
     minor = MINOR.find(text)
-    if score >= 0.3 and (now or minor):
+    if rule_best >= 0.3 and (now or minor):
         score = min(0.97, score + 0.25)
         notes.append(("time marker: " + quote(now[0].text)) if now else "writer says they are a child")
     recovery = bool(find(RECOVERY, text))
     joking = bool(find(_JOKE, text))
     relapse = _RELAPSE.search(text) is not None  # "back to cutting again after 6 months clean"
-    if recovery and not now and not combined and not relapse and score < 0.97:
+    if recovery and not now and not rule_combined and not relapse and score < 0.97:
         score *= 0.45  # "after my attempt last year, running my first 10k" is not a crisis
-    if joking and not combined and score < 0.9:
+    if joking and not rule_combined and score < 0.9:
         score *= 0.6
     hits = tuple(h for h, _, w in tagged if w > 0)
     if score < 0.5:

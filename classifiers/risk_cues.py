@@ -338,7 +338,7 @@ CONCERN = Family("concern", cues([
 MINOR = Family("minor", cues([
     (r"(?:i'?m|im|i am) (?:only |just )?(?:1[0-7]|thirteen|fourteen|fifteen|sixteen|seventeen)"
      r"(?: ?(?:yo|years? old))?(?![\d:.,]?\d)", 0.0, "writer is a child"),
-    (r"(?:at|in) (?:my )?(?:school|year [7-9]|year 1[0-1])", 0.0, "writer is a child"),
+    (r"(?:i'?m|im|i am) (?:at|in) (?:school|year [7-9]|year 1[0-1])", 0.0, "writer is a child"),
 ]))  # fmt: skip
 
 FAMILIES: tuple[Family, ...] = (

@@ -279,9 +279,15 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--data", type=Path, default=DEFAULT_DATA, help="shared data folder")
     parser.add_argument("--out", type=Path, default=MODELS_DIR, help="where to write models")
+    parser.add_argument("--only-risk", action="store_true", help="retrain risk.npz only")
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(message)s")
     started = time.perf_counter()
+    from classifiers.train_risk import train_risk
+
+    train_risk(args.data, args.out)
+    if args.only_risk:
+        return 0
     tasks = build_tasks(args.data)
     weights = np.zeros((N_FEATURES, len(tasks)), dtype=np.float32)
     bias = np.zeros(len(tasks), dtype=np.float32)
