@@ -209,6 +209,13 @@ HatEval's test split is known to differ in distribution from train/val.
 The airline data is CC BY-NC-SA 4.0: the derived weights are used non-commercially by
 a Community Interest Company; check the licence before any commercial redistribution.
 
+**Learned risk score** (`risk.npz`, written by `classifiers/train_risk.py`): the same
+features, one logistic regression (C=16) trained on about 280 short comments written by the
+classifier's authors for this purpose (risk of every kind and hard negatives, no real person's
+words) plus 10,000 real TweetEval/airline train tweets as background negatives at weight 0.3.
+Five-fold cross-validated on the written comments: recall 0.65 at 0.5 (14% false alarms on the
+hard negatives), 0.43 at 0.7 (2.6%). It is one weak input to the risk rules, never a verdict.
+
 **Rules are not models**: risk to life, confidentiality, threat, spam and engagement come from
 cue families over the normalised text, not from these weights. On an independently written
 blind set of 320 comments (never read by the authors) they reached precision / recall:
