@@ -274,6 +274,10 @@ _STRONG = 0.85
 _RELAPSE = re.compile(r"(?<![a-z])(?:again|back to|relapsed|relapse|started \w+ing)(?![a-z])")
 _LEARNED_WEAK = 0.5  # learned score that counts only with another cue
 _LEARNED_STRONG = 0.9  # learned score that flags on its own
+_LEARNED_FAIR = 0.8  # … or in a text of at least _LEARNED_FAIR_WORDS words that is not thanks
+_LEARNED_FAIR_WORDS = 8
+_WORD = re.compile(r"[a-z']+")
+_THANKS = re.compile(r"(?<![a-z])(?:thank|thanks|grateful|cheers|appreciate|brilliant|amazing)(?![a-z])")
 _LEARNED_CUE = Cue(re.compile("$^"), 0.0, "learned risk score")
 _SOFT_FLAG = 1.2  # summed despair-word weight at which a first-person text flags
 
@@ -322,9 +326,17 @@ def assess(match_text: str, *, learned: float | None = None) -> RiskResult:
             # harm words without a child or vulnerable adult ("beat him 3-0") stay weak
             tagged.extend((h, "harm", 0.3) for h in harm if h.weight >= 0.7)
     if learned is not None and learned >= _LEARNED_WEAK:
-        weight = 0.55 if learned >= _LEARNED_STRONG else 0.3
+        # Confident: flags alone. Fairly confident: alone only in a text long enough to say
+        # something about the writer's life, and not a thank-you (short praise and gratitude
+        # for past help score high by accident).
+        confident = learned >= _LEARNED_STRONG or (
+            learned >= _LEARNED_FAIR
+            and len(_WORD.findall(text)) >= _LEARNED_FAIR_WORDS
+            and not _THANKS.search(text)
+        )
+        weight = 0.55 if confident else 0.3
         tagged.append((Hit(_LEARNED_CUE, 0, 0, f"{learned:.2f}"), "learned", weight))
-        if learned >= _LEARNED_STRONG:
+        if confident:
             notes.append(f"learned risk score {learned:.2f}")
     soft, soft_terms = _despair(text)
     # long texts collect despair words by chance: the bar rises with length

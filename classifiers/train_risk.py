@@ -21,9 +21,12 @@ from classifiers.features import N_FEATURES, LinearModels, featurise
 
 log = logging.getLogger(__name__)
 
-__all__ = ["FAMILY_CASES", "SYNTHETIC", "train_risk"]
+__all__ = ["CORPUS", "FAMILY_CASES", "HEADS", "SYNTHETIC", "train_risk"]
 
 SYNTHETIC = Path(__file__).resolve().parent / "data" / "risk_synthetic.jsonl"
+# 1,440 comments written independently for training (CC0; see classifiers/data/README.md):
+# 520 risk of every kind, 420 risk hard negatives, and threats, insults and spam as negatives.
+CORPUS = Path(__file__).resolve().parent / "data" / "risk_corpus.jsonl"
 FAMILY_CASES = (
     Path(__file__).resolve().parent.parent / "tests" / "data" / "classifiers" / "risk_families.jsonl"
 )
@@ -33,8 +36,11 @@ BACKGROUND_TWEETS = 6000
 BACKGROUND_AIRLINE = 4000
 
 
+HEADS = ("risk", "threat", "spam")  # the learned signals this file trains, in risk.npz
+
+
 def train_risk(data: Path, out: Path) -> dict[str, float]:
-    """Fit and save ``risk.npz``; returns 5-fold cross-validated recall/false-alarm figures."""
+    """Fit and save ``risk.npz`` (heads: risk, threat, spam); return 5-fold CV figures per head."""
     from scipy import sparse
     from sklearn.linear_model import LogisticRegression
     from sklearn.model_selection import StratifiedKFold
@@ -43,13 +49,12 @@ def train_risk(data: Path, out: Path) -> dict[str, float]:
 
     rows = [
         json.loads(line)
-        for path in (SYNTHETIC, FAMILY_CASES)
+        for path in (SYNTHETIC, CORPUS, FAMILY_CASES)
         if path.is_file()
         for line in path.read_text(encoding="utf-8").splitlines()
         if line
     ]
     xs = featurise([model_text(str(r["text"])) for r in rows])
-    ys = np.array([int(r["risk"]) for r in rows])
     background = (
         read_tweeteval(data, "offensive", "train").texts[:BACKGROUND_TWEETS]
         + read_airline(data, "train").texts[:BACKGROUND_AIRLINE]
@@ -63,21 +68,26 @@ def train_risk(data: Path, out: Path) -> dict[str, float]:
         w = np.concatenate([np.ones(len(rows_y)), np.full(len(yb), BACKGROUND_WEIGHT)])
         return LogisticRegression(C=C, max_iter=3000).fit(x, y, sample_weight=w)
 
-    probs = np.zeros(len(ys))
-    for train, test in StratifiedKFold(5, shuffle=True, random_state=0).split(xs, ys):
-        probs[test] = fit(xs[train], ys[train]).predict_proba(xs[test])[:, 1]
-    stats = {
-        f"cv_recall_at_{t}": float(((probs >= t) & (ys == 1)).sum() / max(1, (ys == 1).sum()))
-        for t in (0.5, 0.7)
-    } | {
-        f"cv_false_alarm_at_{t}": float(((probs >= t) & (ys == 0)).sum() / max(1, (ys == 0).sum()))
-        for t in (0.5, 0.7)
-    }
-    model = fit(xs, ys)
-    weights = np.zeros((N_FEATURES, 1), dtype=np.float32)
-    weights[:, 0] = model.coef_[0].astype(np.float32)
-    bias = np.array([model.intercept_[0]], dtype=np.float32)
+    stats: dict[str, float] = {}
+    weights = np.zeros((N_FEATURES, len(HEADS)), dtype=np.float32)
+    bias = np.zeros(len(HEADS), dtype=np.float32)
+    for col, head in enumerate(HEADS):
+        ys = np.array([int(r.get(head, 0)) for r in rows])
+        probs = np.zeros(len(ys))
+        for train, test in StratifiedKFold(5, shuffle=True, random_state=0).split(xs, ys):
+            probs[test] = fit(xs[train], ys[train]).predict_proba(xs[test])[:, 1]
+        for t in (0.5, 0.7, 0.9):
+            stats[f"{head}_cv_recall_at_{t}"] = float(
+                ((probs >= t) & (ys == 1)).sum() / max(1, (ys == 1).sum())
+            )
+            stats[f"{head}_cv_false_alarm_at_{t}"] = float(
+                ((probs >= t) & (ys == 0)).sum() / max(1, (ys == 0).sum())
+            )
+        model = fit(xs, ys)
+        weights[:, col] = model.coef_[0].astype(np.float32)
+        bias[col] = model.intercept_[0]
+        log.info("%s: %d positives of %d written items, %d background", head, ys.sum(), len(ys), len(yb))
     out.mkdir(parents=True, exist_ok=True)
-    LinearModels(["risk"], weights, bias).save(str(out / "risk.npz"))
-    log.info("risk model: %d synthetic items, %d background; %s", len(ys), len(yb), stats)
+    LinearModels(list(HEADS), weights, bias).save(str(out / "risk.npz"))
+    log.info("learned signals: %s", {k: round(v, 3) for k, v in stats.items()})
     return stats
