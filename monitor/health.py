@@ -40,6 +40,7 @@ class Health:
     oldest_pending_at: datetime | None
     open_alerts: int
     problems: tuple[str, ...] = field(default=())
+    open_by_severity: dict[str, int] = field(default_factory=dict)
 
     def as_dict(self) -> dict[str, Any]:
         return {
@@ -49,6 +50,7 @@ class Health:
             "outbox_failed": self.outbox_failed,
             "oldest_pending_at": self.oldest_pending_at,
             "open_alerts": self.open_alerts,
+            "open_by_severity": self.open_by_severity,
             "problems": list(self.problems),
         }
 
@@ -101,21 +103,20 @@ def collect(config: Config, store: Store, now: datetime) -> Health:
             session.scalar(select(func.count()).select_from(AlertRow).where(AlertRow.state == "failed")) or 0
         )
         oldest = session.scalar(select(func.min(AlertRow.due_at)).where(AlertRow.state == "pending"))
-        open_alerts = (
-            session.scalar(
-                select(func.count())
-                .select_from(AlertRow)
-                .where(AlertRow.kind == "alert", AlertRow.state == "sent")
-            )
-            or 0
-        )
+        open_rows = session.execute(
+            select(AlertRow.severity, func.count())
+            .where(AlertRow.kind == "alert", AlertRow.state == "sent")
+            .group_by(AlertRow.severity)
+        ).all()
+        open_by_severity = {str(severity): int(n) for severity, n in open_rows}
+        open_alerts = sum(open_by_severity.values())
     if failed:
         problems.append(
             f"{failed} email(s) could not be delivered (see `monitor alerts list --state failed`)"
         )
     if oldest is not None and now - oldest > timedelta(hours=1):
         problems.append(f"outbox: {pending} email(s) waiting since {oldest:%Y-%m-%d %H:%M} UTC")
-    return Health(now, tuple(result), pending, failed, oldest, open_alerts, tuple(problems))
+    return Health(now, tuple(result), pending, failed, oldest, open_alerts, tuple(problems), open_by_severity)
 
 
 def _when(value: datetime | None, now: datetime) -> str:
@@ -151,10 +152,14 @@ def render_text(health: Health, config: Config) -> str:
         if a.month_cost_usd is not None:
             lines.append(f"    this month: {a.month_reads} posts read, about ${a.month_cost_usd:.2f}")
     lines.append(f"Outbox: {health.outbox_pending} waiting, {health.outbox_failed} failed")
-    lines.append(f"Open alerts (sent, not acknowledged): {health.open_alerts}")
+    urgent = health.open_by_severity.get("urgent", 0)
+    lines.append(
+        f"Open alerts (sent, not acknowledged): {health.open_alerts}"
+        + (f", {urgent} urgent: `monitor alerts list`" if urgent else "")
+    )
     if health.problems:
         lines.append("Needs attention:")
         lines += [f"  - {p}" for p in health.problems]
     else:
-        lines.append("All well.")
+        lines.append("The service is working: nothing needs attention.")
     return "\n".join(lines)
