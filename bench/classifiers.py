@@ -93,24 +93,49 @@ def main() -> int:
     off = read_tweeteval(args.data, "offensive", "val")
     res = run(clf, [TextInput(t) for t in off.texts])
     pred = [int(c.scores["offensive"] >= 0.5) for c in res]  # type: ignore[attr-defined]
-    rows.append(("TweetEval offensive val macro-F1", f"{macro_f1(list(off.labels), pred):.3f}",
-                 ">= 0.82", f"n={len(pred)}"))
+    rows.append(
+        (
+            "TweetEval offensive val macro-F1",
+            f"{macro_f1(list(off.labels), pred):.3f}",
+            ">= 0.82",
+            f"n={len(pred)}",
+        )
+    )
 
     hate = read_tweeteval(args.data, "hate", "val")
     res = run(clf, [TextInput(t) for t in hate.texts])
     pred = [int("hate" in c.labels) for c in res]  # type: ignore[attr-defined]
-    rows.append(("TweetEval hate val macro-F1", f"{macro_f1(list(hate.labels), pred):.3f}",
-                 ">= 0.56", f"n={len(pred)}"))
+    rows.append(
+        (
+            "TweetEval hate val macro-F1",
+            f"{macro_f1(list(hate.labels), pred):.3f}",
+            ">= 0.56",
+            f"n={len(pred)}",
+        )
+    )
 
     air = read_airline(args.data, "val")
     res = run(clf, [TextInput(t, platform="x", kind="mention") for t in air.texts])
     pred = [int("negative_publicity" in c.labels) for c in res]  # type: ignore[attr-defined]
-    rows.append(("Airline negative_publicity val macro-F1",
-                 f"{macro_f1(list(air.labels), pred):.3f}", ">= 0.90", f"n={len(pred)}"))
+    rows.append(
+        (
+            "Airline negative_publicity val macro-F1",
+            f"{macro_f1(list(air.labels), pred):.3f}",
+            ">= 0.90",
+            f"n={len(pred)}",
+        )
+    )
 
     dev = read_counselling(args.data)
-    inputs = [TextInput(str(d["text"]), platform=str(d.get("platform")), kind=str(d.get("kind")),
-                        author_is_org=bool(d.get("author_is_org"))) for d in dev]
+    inputs = [
+        TextInput(
+            str(d["text"]),
+            platform=str(d.get("platform")),
+            kind=str(d.get("kind")),
+            author_is_org=bool(d.get("author_is_org")),
+        )
+        for d in dev
+    ]
     res = run(clf, inputs)
     targets = {"risk_to_life": "R>=0.95 P>=0.75", "confidentiality_risk": "R>=0.90 P>=0.80"}
     for label in LABELS:
@@ -120,8 +145,14 @@ def main() -> int:
         if n == 0:
             rows.append((f"counselling dev {label}", f"flagged {sum(got)}", "(no gold items)", ""))
             continue
-        rows.append((f"counselling dev {label}", f"P={p:.2f} R={r:.2f} F1={f:.2f}",
-                     targets.get(label, "F1>=0.85"), f"gold={n}"))
+        rows.append(
+            (
+                f"counselling dev {label}",
+                f"P={p:.2f} R={r:.2f} F1={f:.2f}",
+                targets.get(label, "F1>=0.85"),
+                f"gold={n}",
+            )
+        )
     hard = [c for d, c in zip(dev, res, strict=True) if str(d["note"]).startswith("hard neg")]
     rate = sum(bool(c.labels) for c in hard) / max(1, len(hard))  # type: ignore[attr-defined]
     rows.append(("counselling dev hard negatives flagged", f"{rate:.1%}", "<= 10%", f"n={len(hard)}"))
@@ -131,15 +162,26 @@ def main() -> int:
         # labelled independently of the rules, but used for error analysis: not an unseen set
         demo = [json.loads(line) for line in demo_path.read_text(encoding="utf-8").splitlines() if line]
         demo = [d for d in demo if "labels" in d]
-        res = run(clf, [TextInput(str(d["text"]), platform=str(d.get("platform")), kind=str(d.get("kind")),
-                                  author_is_org=bool(d.get("author_is_org"))) for d in demo])
+        res = run(
+            clf,
+            [
+                TextInput(
+                    str(d["text"]),
+                    platform=str(d.get("platform")),
+                    kind=str(d.get("kind")),
+                    author_is_org=bool(d.get("author_is_org")),
+                )
+                for d in demo
+            ],
+        )
         for label in LABELS:
             gold = [label in d["labels"] for d in demo]
             got = [label in c.labels for c in res]  # type: ignore[attr-defined]
             p, r, f, n = prf(gold, got)
             if n:
-                rows.append((f"demo set {label}", f"P={p:.2f} R={r:.2f} F1={f:.2f}", "(error analysis)",
-                             f"gold={n}"))
+                rows.append(
+                    (f"demo set {label}", f"P={p:.2f} R={r:.2f} F1={f:.2f}", "(error analysis)", f"gold={n}")
+                )
 
     sp = speed(args.classifier, args.data)
     rows.append(("speed (one core)", f"{sp['items_per_s']:,.0f} items/s", ">= 1,000", "batches of 500"))
