@@ -239,7 +239,7 @@ def convert_profanity_check(data: Path, out: Path) -> dict[str, float] | None:
     """Write alt-profanity-check's model as arrays and tune its blend on OLID validation."""
     try:
         import joblib
-        from profanity_check import profanity_check as pc  # type: ignore[import-untyped]
+        from profanity_check import profanity_check as pc
     except ImportError:
         log.warning("alt-profanity-check not installed: offensive score uses one model only")
         return None
