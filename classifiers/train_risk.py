@@ -21,12 +21,16 @@ from classifiers.features import N_FEATURES, LinearModels, featurise
 
 log = logging.getLogger(__name__)
 
-__all__ = ["CORPUS", "FAMILY_CASES", "HEADS", "SYNTHETIC", "train_risk"]
+__all__ = ["CONDUCT", "CORPUS", "FAMILY_CASES", "HEADS", "SYNTHETIC", "train_risk"]
 
 SYNTHETIC = Path(__file__).resolve().parent / "data" / "risk_synthetic.jsonl"
 # 1,440 comments written independently for training (CC0; see classifiers/data/README.md):
 # 520 risk of every kind, 420 risk hard negatives, and threats, insults and spam as negatives.
 CORPUS = Path(__file__).resolve().parent / "data" / "risk_corpus.jsonl"
+# 1,605 comments by a second independent writer (CC0): threats, insults, identity-based hate,
+# confidentiality risks (third parties named with therapy context, staff posts about clients),
+# complaints, and hard negatives for each.
+CONDUCT = Path(__file__).resolve().parent / "data" / "conduct_corpus.jsonl"
 FAMILY_CASES = (
     Path(__file__).resolve().parent.parent / "tests" / "data" / "classifiers" / "risk_families.jsonl"
 )
@@ -36,7 +40,7 @@ BACKGROUND_TWEETS = 6000
 BACKGROUND_AIRLINE = 4000
 
 
-HEADS = ("risk", "threat", "spam")  # the learned signals this file trains, in risk.npz
+HEADS = ("risk", "threat", "spam", "insult", "identity_hate", "confidential")  # in risk.npz
 
 
 def train_risk(data: Path, out: Path) -> dict[str, float]:
@@ -48,8 +52,8 @@ def train_risk(data: Path, out: Path) -> dict[str, float]:
     from classifiers.train import model_text, read_airline, read_tweeteval
 
     rows = [
-        json.loads(line)
-        for path in (SYNTHETIC, CORPUS, FAMILY_CASES)
+        json.loads(line) | {"_source": path.name}
+        for path in (SYNTHETIC, CORPUS, CONDUCT, FAMILY_CASES)
         if path.is_file()
         for line in path.read_text(encoding="utf-8").splitlines()
         if line
@@ -72,10 +76,14 @@ def train_risk(data: Path, out: Path) -> dict[str, float]:
     weights = np.zeros((N_FEATURES, len(HEADS)), dtype=np.float32)
     bias = np.zeros(len(HEADS), dtype=np.float32)
     for col, head in enumerate(HEADS):
-        ys = np.array([int(r.get(head, 0)) for r in rows])
+        # The conduct corpus was not labelled for risk (its writer notes a few unmarked risk
+        # cues), so it must not teach the risk head what "no risk" looks like.
+        use = np.array([not (head == "risk" and r["_source"] == CONDUCT.name) for r in rows])
+        x_head = xs[np.flatnonzero(use)]
+        ys = np.array([int(r.get(head, 0)) for r, keep in zip(rows, use) if keep])
         probs = np.zeros(len(ys))
-        for train, test in StratifiedKFold(5, shuffle=True, random_state=0).split(xs, ys):
-            probs[test] = fit(xs[train], ys[train]).predict_proba(xs[test])[:, 1]
+        for train, test in StratifiedKFold(5, shuffle=True, random_state=0).split(x_head, ys):
+            probs[test] = fit(x_head[train], ys[train]).predict_proba(x_head[test])[:, 1]
         for t in (0.5, 0.7, 0.9):
             stats[f"{head}_cv_recall_at_{t}"] = float(
                 ((probs >= t) & (ys == 1)).sum() / max(1, (ys == 1).sum())
@@ -83,7 +91,7 @@ def train_risk(data: Path, out: Path) -> dict[str, float]:
             stats[f"{head}_cv_false_alarm_at_{t}"] = float(
                 ((probs >= t) & (ys == 0)).sum() / max(1, (ys == 0).sum())
             )
-        model = fit(xs, ys)
+        model = fit(x_head, ys)
         weights[:, col] = model.coef_[0].astype(np.float32)
         bias[col] = model.intercept_[0]
         log.info("%s: %d positives of %d written items, %d background", head, ys.sum(), len(ys), len(yb))
