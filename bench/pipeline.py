@@ -12,14 +12,18 @@ import argparse
 import json
 import random
 import resource
+import sys
 import tempfile
 import time
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
-from monitor import config as config_mod
-from monitor import pipeline
-from monitor.store import open_store
+# bench/classifiers.py would shadow the `classifiers` package: import from the project instead.
+sys.path[:] = [p for p in sys.path if Path(p or ".").resolve() != Path(__file__).resolve().parent]
+
+from monitor import config as config_mod  # noqa: E402
+from monitor import pipeline  # noqa: E402
+from monitor.store import open_store  # noqa: E402
 
 # (text, weight): mostly ordinary chatter, as on a real charity's accounts.
 PHRASES = [
