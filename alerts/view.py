@@ -174,9 +174,22 @@ def guidance_name(category: str, author_is_org: bool) -> str:
     return "staff_breach" if category == "confidentiality_risk" and author_is_org else category
 
 
+def _first_the_reason(alert: AlertRow, entries: Sequence[AlertItem]) -> list[AlertItem]:
+    """The comments that gave the alert its category first, then by label priority, then time."""
+
+    def key(entry: AlertItem) -> tuple[bool, int, datetime]:
+        labels = {f.label for f in entry.findings}
+        rank = min((LABELS.index(label) for label in labels if label in LABELS), default=len(LABELS))
+        return (alert.category not in labels, rank, entry.item.created_at)
+
+    return sorted(entries, key=key)
+
+
 def from_rows(alert: AlertRow, entries: Sequence[AlertItem], config: Config) -> AlertView:
+    entries = _first_the_reason(alert, entries)
     comments = tuple(comment_of(e, config) for e in entries[:MAX_COMMENTS])
-    org = any(e.item.author_is_org for e in entries)
+    # Staff-breach guidance only when our own post is the one that carries the finding.
+    org = any(e.item.author_is_org and any(f.label == alert.category for f in e.findings) for e in entries)
     platform = entries[0].item.platform if entries else None
     payload = alert.payload or {}
     name = guidance_name(alert.category, org)

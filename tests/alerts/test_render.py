@@ -202,3 +202,51 @@ def test_an_override_replaces_only_its_own_file(tmp_path: Path) -> None:
     assert "ring Jo" in text
     text, _ = parts(render.render_alert(sample("harassment", "high", config), config, ENV))
     assert "Hide the comment" in text
+
+
+def test_grouped_alert_shows_the_comment_that_made_it_urgent_first() -> None:
+    from datetime import UTC, datetime, timedelta
+
+    from alerts.view import from_rows
+    from monitor import config as config_mod
+    from monitor.store.alerts import AlertItem
+    from monitor.store.schema import AlertRow, FindingRow, ItemRow
+
+    t0 = datetime(2026, 11, 20, 9, tzinfo=UTC)
+
+    def entry(n: int, text: str, label: str | None, org: bool = False) -> AlertItem:
+        item = ItemRow(
+            id=n,
+            platform="facebook",
+            external_id=f"c{n}",
+            account="fb",
+            kind="comment",
+            text=text,
+            created_at=t0 + timedelta(minutes=n),
+            author_is_org=org,
+            private=False,
+        )
+        found = (FindingRow(item_id=n, label=label, score=0.9, reasons=["cue"]),) if label else ()
+        return AlertItem(item, found)
+
+    alert = AlertRow(
+        id=1,
+        key="k",
+        kind="alert",
+        severity="urgent",
+        category="risk_to_life",
+        account="fb",
+        created_at=t0,
+        due_at=t0,
+        escalations=0,
+        payload={},
+    )
+    entries = [
+        entry(1, "14 weeks on your waiting list, disgraceful", "negative_publicity"),
+        entry(2, "our event is on Monday", None, org=True),
+        entry(3, "i cant keep going, everyone would be better off", "risk_to_life"),
+    ]
+    view = from_rows(alert, entries, config_mod.parse({}))
+    assert view.comments[0].excerpt.startswith("i cant keep going")
+    assert view.comments[1].excerpt.startswith("14 weeks")
+    assert view.guidance == "risk_to_life"  # an unflagged own post in the thread is no staff breach
