@@ -25,7 +25,7 @@ from typing import Any, ClassVar
 import requests
 
 from connectors import http
-from connectors.graph import GRAPH_VERSION, Graph, data_list, next_link
+from connectors.graph import GRAPH_VERSION, GraphConnector, data_list, next_link
 from monitor.config import Secret
 from monitor.errors import AuthError, PermanentError
 from monitor.types import Account, Item, ItemKind, Mark, Page
@@ -50,24 +50,14 @@ class FacebookSettings:
     comments_per_post: int = 50  # comments per post in the same request
 
 
-class FacebookConnector:
+class FacebookConnector(GraphConnector):
     platform: ClassVar[str] = "facebook"
     Settings: ClassVar[type[FacebookSettings]] = FacebookSettings
 
     def __init__(self, account: Account, settings: FacebookSettings, session: requests.Session) -> None:
-        self.account = account
+        super().__init__(account, settings, session, token=settings.page_token)
         self.settings = settings
         self.page_id = account.account_id
-        self.clock: http.Clock = http.utcnow
-        self.graph = Graph(
-            session,
-            platform=self.platform,
-            base_url=settings.base_url,
-            version=settings.api_version,
-            token=settings.page_token,
-            app_secret=settings.app_secret,
-            clock=lambda: self.clock(),
-        )
 
     # ------------------------------------------------------------------ fetch
 
@@ -75,16 +65,6 @@ class FacebookConnector:
         now = self.clock()
         yield from self._feed(marks.get(FEED) or Mark(), since, now)
         yield from self._tagged(marks.get(TAGGED) or Mark(), since, now)
-
-    def _floor(self, mark: Mark, since: datetime | None, now: datetime) -> datetime:
-        s = self.settings
-        return http.floor_for(
-            mark.time,
-            since,
-            now,
-            overlap=timedelta(minutes=s.overlap_minutes),
-            first_poll=timedelta(days=s.first_poll_days),
-        )
 
     def _feed(self, mark: Mark, since: datetime | None, now: datetime) -> Iterator[Page]:
         s = self.settings

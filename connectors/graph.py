@@ -21,14 +21,14 @@ import json
 import re
 from collections.abc import Mapping
 from datetime import datetime, timedelta
-from typing import Any
+from typing import Any, ClassVar, Protocol
 
 import requests
 
 from connectors import http
 from monitor.config import Secret
 from monitor.errors import AuthError, ConnectorError, PermanentError, RateLimited, TransientError
-from monitor.types import RateLimit
+from monitor.types import Account, Mark, RateLimit
 
 GRAPH_VERSION = "v26.0"
 THROTTLE_CODES = frozenset({4, 17, 32, 613, *range(80000, 80015)})
@@ -200,3 +200,45 @@ def next_link(body: Mapping[str, Any]) -> str | None:
 def data_list(body: Mapping[str, Any]) -> list[dict[str, Any]]:
     data = body.get("data")
     return [d for d in data if isinstance(d, dict)] if isinstance(data, list) else []
+
+
+class GraphSettings(Protocol):
+    """The settings every Graph API connector has (Facebook, Instagram)."""
+
+    @property
+    def app_secret(self) -> Secret | None: ...
+    @property
+    def base_url(self) -> str: ...
+    @property
+    def api_version(self) -> str: ...
+    @property
+    def first_poll_days(self) -> int: ...
+    @property
+    def overlap_minutes(self) -> int: ...
+
+
+class GraphConnector:
+    """What the Facebook and Instagram connectors share: one Graph client and the time window."""
+
+    platform: ClassVar[str]
+
+    def __init__(
+        self, account: Account, settings: GraphSettings, session: requests.Session, token: Secret
+    ) -> None:
+        self.account = account
+        self.clock: http.Clock = http.utcnow
+        self.graph = Graph(
+            session,
+            platform=self.platform,
+            base_url=settings.base_url,
+            version=settings.api_version,
+            token=token,
+            app_secret=settings.app_secret,
+            clock=lambda: self.clock(),
+        )
+        self._overlap = timedelta(minutes=settings.overlap_minutes)
+        self._first_poll = timedelta(days=settings.first_poll_days)
+
+    def _floor(self, mark: Mark, since: datetime | None, now: datetime) -> datetime:
+        """The oldest time this fetch must cover (see `http.floor_for`)."""
+        return http.floor_for(mark.time, since, now, overlap=self._overlap, first_poll=self._first_poll)

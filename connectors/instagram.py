@@ -26,7 +26,7 @@ from typing import Any, ClassVar
 import requests
 
 from connectors import http
-from connectors.graph import GRAPH_VERSION, Graph, data_list, next_link
+from connectors.graph import GRAPH_VERSION, GraphConnector, data_list, next_link
 from monitor.config import Secret
 from monitor.errors import AuthError, PermanentError
 from monitor.types import Account, Item, ItemKind, Mark, Page
@@ -52,39 +52,19 @@ class InstagramSettings:
     comments_per_post: int = 50
 
 
-class InstagramConnector:
+class InstagramConnector(GraphConnector):
     platform: ClassVar[str] = "instagram"
     Settings: ClassVar[type[InstagramSettings]] = InstagramSettings
 
     def __init__(self, account: Account, settings: InstagramSettings, session: requests.Session) -> None:
-        self.account = account
+        super().__init__(account, settings, session, token=settings.access_token)
         self.settings = settings
         self.user_id = account.account_id
-        self.clock: http.Clock = http.utcnow
-        self.graph = Graph(
-            session,
-            platform=self.platform,
-            base_url=settings.base_url,
-            version=settings.api_version,
-            token=settings.access_token,
-            app_secret=settings.app_secret,
-            clock=lambda: self.clock(),
-        )
 
     def fetch(self, marks: Mapping[str, Mark], since: datetime | None) -> Iterator[Page]:
         now = self.clock()
         yield from self._media(marks.get(MEDIA) or Mark(), since, now)
         yield from self._tags(marks.get(TAGS) or Mark(), since, now)
-
-    def _floor(self, mark: Mark, since: datetime | None, now: datetime) -> datetime:
-        s = self.settings
-        return http.floor_for(
-            mark.time,
-            since,
-            now,
-            overlap=timedelta(minutes=s.overlap_minutes),
-            first_poll=timedelta(days=s.first_poll_days),
-        )
 
     def _media(self, mark: Mark, since: datetime | None, now: datetime) -> Iterator[Page]:
         s = self.settings
