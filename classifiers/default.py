@@ -345,13 +345,4 @@ def _empty() -> Classification:
     return Classification(labels=(), scores=scores, reasons={}, spans=())
 
 
-def describe(c: Classification) -> str:
-    """One line per flagged label, for people (``monitor classify "text"``)."""
-    if not c.labels:
-        return "nothing flagged"
-    return "\n".join(
-        f"{label} ({c.scores[label]:.2f}): " + "; ".join(c.reasons.get(label, ())) for label in c.labels
-    )
-
-
 _ = quote  # re-exported helper for callers formatting reasons

@@ -14,7 +14,7 @@ import re
 import sys
 import tempfile
 from collections.abc import Iterator
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -485,10 +485,6 @@ def status(obj: Obj, as_json: bool, demo: bool) -> None:
         click.echo(health.render_text(report, config))
     if report.problems:
         sys.exit(1)
-
-
-def _today() -> date:
-    return datetime.now(UTC).date()
 
 
 from monitor.cli_service import forget, run  # noqa: E402
