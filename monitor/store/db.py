@@ -8,12 +8,8 @@ import logging
 import os
 from collections.abc import Iterator
 from pathlib import Path
-from typing import IO, Any
+from typing import IO, TYPE_CHECKING, Any
 
-from alembic import command
-from alembic.config import Config as AlembicConfig
-from alembic.runtime.migration import MigrationContext
-from alembic.script import ScriptDirectory
 from sqlalchemy import Connection, Engine, create_engine, event, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError, SQLAlchemyError
@@ -26,7 +22,15 @@ MIGRATIONS = Path(__file__).resolve().parent.parent / "migrations"
 PG_LOCK_KEY = "hashtextextended('community-monitor:' || current_database() || '.' || current_schema(), 0)"
 
 
+if TYPE_CHECKING:
+    from alembic.config import Config as AlembicConfig
+
+# Alembic is imported where migrations run, not at import time: most commands only read.
+
+
 def _alembic_config(connection: Connection | None = None) -> AlembicConfig:
+    from alembic.config import Config as AlembicConfig
+
     cfg = AlembicConfig()
     cfg.set_main_option("script_location", str(MIGRATIONS))
     cfg.attributes["connection"] = connection
@@ -65,6 +69,10 @@ class Store:
 
     def upgrade(self) -> list[str]:
         """Apply pending migrations; return the revisions applied."""
+        from alembic import command
+        from alembic.runtime.migration import MigrationContext
+        from alembic.script import ScriptDirectory
+
         try:
             with self.engine.begin() as conn:
                 before = MigrationContext.configure(conn).get_current_revision()
@@ -79,6 +87,8 @@ class Store:
         return list(reversed(applied))
 
     def current_revision(self) -> str | None:
+        from alembic.runtime.migration import MigrationContext
+
         with self.engine.connect() as conn:
             return MigrationContext.configure(conn).get_current_revision()
 
