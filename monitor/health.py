@@ -38,9 +38,12 @@ class Health:
     outbox_pending: int
     outbox_failed: int
     oldest_pending_at: datetime | None
-    open_alerts: int
+    open_by_severity: dict[str, int]  # alerts sent and not acknowledged, per severity
     problems: tuple[str, ...] = field(default=())
-    open_by_severity: dict[str, int] = field(default_factory=dict)
+
+    @property
+    def open_alerts(self) -> int:
+        return sum(self.open_by_severity.values())
 
     def as_dict(self) -> dict[str, Any]:
         return {
@@ -109,14 +112,13 @@ def collect(config: Config, store: Store, now: datetime) -> Health:
             .group_by(AlertRow.severity)
         ).all()
         open_by_severity = {str(severity): int(n) for severity, n in open_rows}
-        open_alerts = sum(open_by_severity.values())
     if failed:
         problems.append(
             f"{failed} email(s) could not be delivered (see `monitor alerts list --state failed`)"
         )
     if oldest is not None and now - oldest > timedelta(hours=1):
         problems.append(f"outbox: {pending} email(s) waiting since {oldest:%Y-%m-%d %H:%M} UTC")
-    return Health(now, tuple(result), pending, failed, oldest, open_alerts, tuple(problems), open_by_severity)
+    return Health(now, tuple(result), pending, failed, oldest, open_by_severity, tuple(problems))
 
 
 def _when(value: datetime | None, now: datetime) -> str:
