@@ -19,7 +19,7 @@ import numpy.typing as npt
 if TYPE_CHECKING:
     from scipy import sparse
 
-__all__ = ["N_FEATURES", "LinearModels", "featurise", "prepare", "row"]
+__all__ = ["N_FEATURES", "LinearModels", "featurise", "prepare", "row", "rows"]
 
 N_FEATURES = 1 << 19
 _MASK = np.uint64(N_FEATURES - 1)
@@ -45,10 +45,46 @@ def _hash_codes(codes: npt.NDArray[np.uint64], salt: int) -> npt.NDArray[np.uint
     return (mixed >> _SHIFT) & _MASK
 
 
-def _indices(text: str) -> npt.NDArray[np.uint64]:
-    padded = " " + text + " "
-    cps = np.frombuffer(padded.encode("utf-32-le", "replace"), dtype=np.uint32).astype(np.uint64)
-    out: list[npt.NDArray[np.uint64]] = []
+# Token codes repeat across texts: a bounded cache saves the per-character Python loop.
+_CODES: dict[str, int] = {}
+_CODES_MAX = 200_000
+
+
+def _str_code(token: str) -> int:
+    code = _CODES.get(token)
+    if code is None:
+        h = 1469598103934665603
+        for ch in token:
+            h = ((h ^ ord(ch)) * 1099511628211) & 0xFFFFFFFFFFFFFFFF
+        if len(_CODES) >= _CODES_MAX:
+            _CODES.clear()
+        code = _CODES[token] = h
+    return code
+
+
+def _windows(docs: npt.NDArray[np.int64], n: int) -> npt.NDArray[np.bool_]:
+    """Which length-``n`` windows lie inside one text (``docs`` is -1 on separators)."""
+    first, last = docs[: len(docs) - n + 1], docs[n - 1 :]
+    return np.asarray((first == last) & (first >= 0))
+
+
+def _batch_indices(texts: Sequence[str]) -> tuple[npt.NDArray[np.int64], npt.NDArray[np.int64]]:
+    """(text number, hashed column) of every n-gram of every text, computed in one pass.
+
+    The texts are joined (each padded with a space, a separator between them) so that numpy
+    hashes the character n-grams of the whole batch at once; windows that cross a separator
+    are dropped, so each text gets exactly the n-grams it would get on its own.
+    """
+    padded = [" " + t + " " for t in texts]
+    lengths = np.array([len(p) for p in padded], dtype=np.int64)
+    joined = "\n".join(padded)
+    cps = np.frombuffer(joined.encode("utf-32-le", "replace"), dtype=np.uint32).astype(np.uint64)
+    # a text number per position, -1 on the separators
+    docs = np.repeat(np.arange(len(texts), dtype=np.int64), lengths + 1)[: len(cps)]
+    ends = np.cumsum(lengths + 1)[:-1] - 1
+    docs[ends] = -1
+    out_docs: list[npt.NDArray[np.int64]] = []
+    out_cols: list[npt.NDArray[np.uint64]] = []
     with np.errstate(over="ignore"):
         for n in CHAR_NGRAMS:
             if len(cps) < n:
@@ -56,50 +92,55 @@ def _indices(text: str) -> npt.NDArray[np.uint64]:
             h = cps[: len(cps) - n + 1].copy()
             for k in range(1, n):
                 h = h * _P + cps[k : len(cps) - n + 1 + k]
-            out.append(_hash_codes(h, n))
-        tokens = _TOKEN.findall(text)
+            keep = _windows(docs, n)
+            out_cols.append(_hash_codes(h[keep], n))
+            out_docs.append(docs[: len(docs) - n + 1][keep])
+        tokens: list[int] = []
+        tok_docs: list[int] = []
+        for i, text in enumerate(texts):
+            found = _TOKEN.findall(text)
+            tokens.extend(_str_code(t) for t in found)
+            tok_docs.extend([i] * len(found))
         if tokens:
-            tok = np.array([_str_code(t) for t in tokens], dtype=np.uint64)
-            out.append(_hash_codes(tok, 101))
-            if len(tok) > 1:
-                out.append(_hash_codes(tok[:-1] * _P + tok[1:] * np.uint64(31), 102))
-    if not out:
-        return np.zeros(0, dtype=np.uint64)
-    return np.concatenate(out)
+            tok = np.array(tokens, dtype=np.uint64)
+            tdocs = np.array(tok_docs, dtype=np.int64)
+            out_cols.append(_hash_codes(tok, 101))
+            out_docs.append(tdocs)
+            pair = tdocs[:-1] == tdocs[1:]
+            out_cols.append(_hash_codes((tok[:-1] * _P + tok[1:] * np.uint64(31))[pair], 102))
+            out_docs.append(tdocs[:-1][pair])
+    if not out_cols:
+        return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64)
+    return np.concatenate(out_docs), np.concatenate(out_cols).astype(np.int64)
 
 
-def _str_code(token: str) -> int:
-    h = 1469598103934665603
-    for ch in token:
-        h = ((h ^ ord(ch)) * 1099511628211) & 0xFFFFFFFFFFFFFFFF
-    return h
+def rows(
+    texts: Sequence[str],
+) -> tuple[npt.NDArray[np.int64], npt.NDArray[np.int64], npt.NDArray[np.float64]]:
+    """CSR parts (indptr, columns, values) of L2-normalised, sublinear (1 + log tf) rows."""
+    docs, cols = _batch_indices(texts)
+    keys, counts = np.unique(docs * N_FEATURES + cols, return_counts=True)
+    kdocs = keys // N_FEATURES
+    weights = 1.0 + np.log(counts.astype(np.float64))
+    norms = np.sqrt(np.bincount(kdocs, weights * weights, minlength=len(texts)))
+    norms[norms == 0] = 1.0
+    indptr = np.zeros(len(texts) + 1, dtype=np.int64)
+    np.cumsum(np.bincount(kdocs, minlength=len(texts)), out=indptr[1:])
+    return indptr, keys % N_FEATURES, weights / norms[kdocs]
 
 
 def row(text: str) -> tuple[npt.NDArray[np.int64], npt.NDArray[np.float64]]:
     """Column indices and values of one L2-normalised, sublinear (1 + log tf) row."""
-    uniq, counts = np.unique(_indices(text).astype(np.int64), return_counts=True)
-    weights = 1.0 + np.log(counts.astype(np.float64))
-    norm = float(np.sqrt((weights * weights).sum())) or 1.0
-    return uniq, weights / norm
+    _, cols, vals = rows([text])
+    return cols, vals
 
 
 def featurise(texts: Sequence[str]) -> sparse.csr_matrix:
-    """A scipy CSR matrix of :func:`row` for every text (training time only)."""
+    """A scipy CSR matrix of :func:`rows` (training time only)."""
     from scipy import sparse
 
-    indptr = [0]
-    cols: list[npt.NDArray[np.int64]] = []
-    vals: list[npt.NDArray[np.float64]] = []
-    for text in texts:
-        uniq, weights = row(text)
-        cols.append(uniq)
-        vals.append(weights)
-        indptr.append(indptr[-1] + len(uniq))
-    data = np.concatenate(vals) if vals else np.zeros(0)
-    indices = np.concatenate(cols) if cols else np.zeros(0, dtype=np.int64)
-    return sparse.csr_matrix(
-        (data, indices, np.array(indptr, dtype=np.int64)), shape=(len(texts), N_FEATURES)
-    )
+    indptr, cols, vals = rows(texts)
+    return sparse.csr_matrix((vals, cols, indptr), shape=(len(texts), N_FEATURES))
 
 
 class LinearModels:
@@ -134,7 +175,16 @@ class LinearModels:
     def predict(self, texts: Sequence[str]) -> npt.NDArray[np.float64]:
         """Probabilities, shape (len(texts), n_models)."""
         logits = np.zeros((len(texts), len(self.names)))
-        for i, text in enumerate(texts):
-            cols, vals = row(text)
-            logits[i] = vals @ self.weights[cols] + self.bias
+        for lo in range(0, len(texts), _CHUNK):  # chunks bound the gathered weights' memory
+            indptr, cols, vals = rows(texts[lo : lo + _CHUNK])
+            docs = np.repeat(np.arange(len(indptr) - 1), np.diff(indptr))
+            contrib = self.weights[cols] * vals[:, None]
+            for j in range(len(self.names)):
+                logits[lo : lo + len(indptr) - 1, j] = np.bincount(
+                    docs, contrib[:, j], minlength=len(indptr) - 1
+                )
+        logits += self.bias
         return np.asarray(1.0 / (1.0 + np.exp(-np.clip(logits, -30, 30))), dtype=np.float64)
+
+
+_CHUNK = 256

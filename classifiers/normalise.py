@@ -198,7 +198,9 @@ def _rewrite(
 
 
 # A "word" that mixes letters with leet digits/symbols, e.g. k1ll, $hit, b!tch, @ss.
-_LEET_WORD = re.compile(r"(?<![\w@$])[\w@$!|€£]*[a-z][\w@$!|€£]*")
+# Only words that contain a leet character are candidates (the look-ahead skips the rest
+# without a Python call per word).
+_LEET_WORD = re.compile(r"(?<![\w@$])(?=[\w@$!|€£]*[0-9@$!|€£])[\w@$!|€£]*[a-z][\w@$!|€£]*")
 # Single letters separated by single separators: k i l l, k.i.l.l, k-i-l-l, k*i*l*l
 _SPACED = re.compile(r"(?<![\w])(?:[a-z][ .\-_*·]){2,}[a-z](?![\w])")
 _FLOOD = re.compile(r"([a-z])\1{2,}")

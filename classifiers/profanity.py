@@ -58,18 +58,28 @@ class ProfanityModel:
 
     def predict(self, texts: Sequence[str]) -> npt.NDArray[np.float64]:
         """Probability of profanity for each text (alt-profanity-check's predict_proba)."""
-        out = np.zeros(len(texts))
+        index = self.index
+        docs: list[int] = []
+        cols: list[int] = []
+        tfs: list[int] = []
         for i, text in enumerate(texts):
-            counts = Counter(t for t in _TOKEN.findall(text.lower()) if t in self.index)
-            if not counts:
-                d = self.intercept
-            else:
-                cols = np.fromiter((self.index[t] for t in counts), dtype=np.int64)
-                vals = np.fromiter(counts.values(), dtype=np.float64) * self.idf[cols]
-                vals /= np.sqrt((vals * vals).sum()) or 1.0
-                d = self.coef[:, cols] @ vals + self.intercept
-            out[i] = float(np.mean(1.0 / (1.0 + np.exp(self.cal_a * d + self.cal_b))))
-        return out
+            counts = Counter(t for t in _TOKEN.findall(text.lower()) if t in index)
+            docs.extend([i] * len(counts))
+            cols.extend(index[t] for t in counts)
+            tfs.extend(counts.values())
+        doc = np.array(docs, dtype=np.int64)
+        col = np.array(cols, dtype=np.int64)
+        vals = np.array(tfs, dtype=np.float64) * self.idf[col]
+        norms = np.sqrt(np.bincount(doc, vals * vals, minlength=len(texts)))
+        norms[norms == 0] = 1.0
+        vals /= norms[doc]
+        # (folds, texts): each fold's SVM decision value, then its sigmoid calibration
+        d = np.stack([np.bincount(doc, c[col] * vals, minlength=len(texts)) for c in self.coef]).astype(
+            np.float64
+        )
+        d += self.intercept[:, None]
+        probs = 1.0 / (1.0 + np.exp(self.cal_a[:, None] * d + self.cal_b[:, None]))
+        return np.asarray(probs.mean(axis=0), dtype=np.float64)
 
     def blend(self, own: npt.NDArray[np.float64], texts: Sequence[str]) -> npt.NDArray[np.float64]:
         """Blend the TweetEval offensive probabilities with this model's, in logit space."""

@@ -40,3 +40,27 @@ def test_linear_models_round_trip(tmp_path: object) -> None:
     assert model.predict(["anything"])[0, 0] == pytest.approx(1 / (1 + np.exp(-2.0)))
     with pytest.raises(ValueError):
         LinearModels(["x", "y"], w, np.zeros(2, dtype=np.float32))
+
+
+def test_a_batch_gives_each_text_the_features_it_gets_alone() -> None:
+    # texts are hashed together; no n-gram may leak across the join between two texts
+    texts = ["", "a", "ab", "hello world", "\ud800 lone surrogate", "🙂🙂", "x" * 3000, "line\nbreak", "ab"]
+    x = featurise(texts)
+    for i, text in enumerate(texts):
+        cols, vals = row(text)
+        assert x[i].indices.tolist() == cols.tolist()
+        assert np.allclose(x[i].data, vals)
+
+
+def test_profanity_batch_matches_single_texts() -> None:
+    from importlib import resources
+
+    from classifiers.profanity import ProfanityModel
+
+    with resources.as_file(resources.files("classifiers") / "models" / "profanity.npz") as path:
+        model = ProfanityModel.load(str(path))
+    texts = ["you absolute idiot", "", "lovely day at the hub", "shit shit shit", "🙂"]
+    together = model.predict(texts)
+    alone = np.array([model.predict([t])[0] for t in texts])
+    assert np.allclose(together, alone)
+    assert together[0] > together[2]
