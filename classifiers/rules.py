@@ -191,6 +191,23 @@ HATE = cues([
      "identity-based attack"),
     (r"full of (?:foreigners|immigrants|migrants|muslims)", 0.85, "identity-based attack"),
     (r"(?:woke|trans|gay) (?:freaks?|nutters?|agenda|ideology)", 0.85, "identity-based attack"),
+    # "go back to Poland", "a guest in this country", "you people always…", "(((funders)))"
+    (r"go (?:back|home) to (?:where (?:you|they|u) (?:came|come) from|your own country|[a-z]+land|"
+     r"poland|romania|pakistan|india|africa|jamaica|syria|albania|your country)|guests? in (?:this|our|"
+     r"my) country|(?:not|never be) (?:really |truly )?(?:british|english|from here)|(?:you|your|these|"
+     r"those) (?:people|lot|sort|kind) (?:always|never|all|are all)|\(\(\(|(?:invaders|invasion|"
+     r"infestation|breed like)|red carpet for (?:the )?(?:illegals|migrants|refugees|invaders|them)",
+     0.85, "identity-based attack"),
+    # contempt emoji or a crude slogan next to an identity word
+    (rf"{IDENTITY}[^.!?]{{0,30}}(?:🤢|🤮|🐒|🙈|(?<![a-z])(?:no thanks|ew+|yuck|gross|delusion\w*|"
+     rf"mental illness|(?:should|need to) be (?:locked up|banned|sterili[sz]ed))(?![a-z]))|(?:🐒|🦍|🍌)[^.!?]{{0,40}}(?:worker|"
+     rf"staff|counsellor|neighbour|family|him|her|them)",
+     0.85, "identity-based attack"),
+    # thieving, begging or dirt attributed to a group
+    (r"(?:roma|romanians?|gypsies|gypsy|travell?ers|pikeys?|foreigners|migrants|asylum seekers?|"
+     r"refugees)[^.!?]{0,60}(?:steal\w*|nick\w*|stripped|thieves|thieving|beg\w*|dirty|filthy|"
+     r"scroung\w*|benefits?|rob\w*)",
+     0.85, "identity-based attack"),
     (words("nigger", "niggers", "paki", "pakis", "tranny", "trannies", "wog", "wogs",
            "faggot", "faggots", "dyke", "kike", "chink", "spic", "raghead", "towelhead"),
      0.95, "slur"),
@@ -347,6 +364,22 @@ SPAM = cues([
      r"deleted|suspended|removed) (?:within|in|after|unless)|within 24 ?(?:h|hrs|hours)\b|"
      r"your (?:page|account) (?:will be|has been) (?:disabled|suspended|flagged|restricted)",
      0.6, "phishing or impersonation"),
+    # romance and "get to know you" scams
+    (r"(?:like|love|want) to (?:know|get to know) you (?:better|more)|(?:may|can|could) i (?:know|get to "
+     r"know) you|(?:serving|deployed|stationed) (?:with|in) (?:the )?(?:us |u\.s\. |un )?(?:army|military|"
+     r"navy|marines|peacekeeping)|sugar (?:baby|babe|mummy|mommy)|(?:hello|hi|hey) dear\b|"
+     r"(?:kind|caring|sweet) (?:and (?:caring|kind|honest) )?(?:woman|lady|soul),? (?:may|can|i)",
+     0.6, "romance scam"),
+    # products, side hustles, views and other selling
+    (r"\d+ ?% off|(?:keto|slimming|diet|detox) (?:gummies|pills|tea|drops)|lost \d+ ?(?:stone|kg|lbs?|"
+     r"pounds) in|no diet|(?:uk )?outlet|side ?hustle|(?:work|earn|money) from (?:your|my|the) (?:phone|"
+     r"sofa|couch|bed)|make (?:£|\$){2,}|quit (?:her|his|my|their) (?:job|9-?5)|be your own boss|"
+     r"business opportunit\w+|(?:wellness|income|mlm) opportunit\w+|\d+k? (?:views|followers|likes|"
+     r"subscribers)|money back|pump group|join (?:my|our|the) (?:group|channel) (?:now|today)|"
+     r"psychic|tarot reading|\bspells?\b|copyright (?:infringement|violation|strike)|page admin|"
+     r"community standards|(?:check|open) (?:ur|your) (?:dms?|inbox)|sent (?:u|you) a (?:dm|message)|"
+     r"free webinar|(?:£|\$)[\d,]+k?(?:/| a | per )(?:month|week|day)",
+     0.6, "selling or scam"),
     # giveaways and follower selling
     (r"tag \d+ (?:friends|mates|people)|(?:follow|like) (?:this|our) page(?:,| and)|lucky "
      r"(?:winners?|families|followers|people)|winners? (?:will be )?(?:dm'?d|announced|picked)|"
@@ -357,7 +390,8 @@ SPAM = cues([
      r"promote your (?:page|account)", 0.6, "selling followers or promotion"),
 ])  # fmt: skip
 URL = re.compile(
-    r"https?://\S+|www\.\S+|\b[\w-]+(?:\.[\w-]+)*\.(?:com|net|org|info|xyz|co\.uk|"
-    r"io|ly|biz|top|click)(?:/\S*)?"
+    r"https?://\S+|www\.\S+|\b[\w-]+(?:\.[\w-]+)*\.(?:com|net|org|info|xyz|co\.uk|org\.uk|"
+    r"io|ly|biz|top|click|shop|store|online|site|live|help|link|app|me|uk|vip|club|win|fun|icu)"
+    r"(?:/\S*)?(?![\w-])"
 )
 MONEY = re.compile(r"£\s?\d|\$\s?\d|\d+k (?:real )?followers|\d+ ?%")

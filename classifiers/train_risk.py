@@ -21,7 +21,7 @@ from classifiers.features import N_FEATURES, LinearModels, featurise
 
 log = logging.getLogger(__name__)
 
-__all__ = ["CONDUCT", "CORPUS", "FAMILY_CASES", "HEADS", "SYNTHETIC", "train_risk"]
+__all__ = ["CONDUCT", "CORPUS", "FAMILY_CASES", "HEADS", "SYNTHETIC", "WRITTEN", "train_risk"]
 
 SYNTHETIC = Path(__file__).resolve().parent / "data" / "risk_synthetic.jsonl"
 # 1,440 comments written independently for training (CC0; see classifiers/data/README.md):
@@ -34,17 +34,49 @@ CONDUCT = Path(__file__).resolve().parent / "data" / "conduct_corpus.jsonl"
 FAMILY_CASES = (
     Path(__file__).resolve().parent.parent / "tests" / "data" / "classifiers" / "risk_families.jsonl"
 )
+# 1,480 comments by three more independent writers (CC0), labelled with the product's own
+# labels (docs/labels.md) rather than per-head flags: risk to life and its look-alikes;
+# harassment, threats and identity-based hate; complaints, enquiries, spam and confidentiality.
+WRITTEN = tuple(
+    Path(__file__).resolve().parent / "data" / f"written_{part}.jsonl"
+    for part in ("risk", "conduct", "service")
+)
 C = 16.0
 BACKGROUND_WEIGHT = 0.3
 BACKGROUND_TWEETS = 6000
 BACKGROUND_AIRLINE = 4000
 
+# head in risk.npz -> the product label it learns (for the labelled corpora)
+HEAD_LABELS = {
+    "risk": "risk_to_life",
+    "threat": "threat",
+    "spam": "spam",
+    "harassment": "harassment",
+    "identity_hate": "hate",
+    "confidential": "confidentiality_risk",
+    "negative_publicity": "negative_publicity",
+    "engagement": "engagement",
+}
+HEADS = tuple(HEAD_LABELS)
+# heads for which airline tweets (complaints and questions to an account) are not negatives
+_NO_AIRLINE = frozenset({"negative_publicity", "engagement"})
 
-HEADS = ("risk", "threat", "spam", "insult", "identity_hate", "confidential")  # in risk.npz
+
+def _target(row: dict[str, object], head: str) -> int | None:
+    """0/1 for what ``row`` says about ``head``, or None when its writer did not label it."""
+    if "labels" in row:
+        return int(HEAD_LABELS[head] in row["labels"])  # type: ignore[operator]
+    if head == "harassment":
+        flags = [row.get(k) for k in ("insult", "threat", "identity_hate")]
+        return None if all(f is None for f in flags) else int(any(f for f in flags))
+    if head == "risk" and row["_source"] == CONDUCT.name:
+        return None  # not labelled for risk (its writer notes a few unmarked risk cues)
+    value = row.get(head)
+    return None if value is None else int(value)  # type: ignore[call-overload]
 
 
 def train_risk(data: Path, out: Path) -> dict[str, float]:
-    """Fit and save ``risk.npz`` (heads: risk, threat, spam); return 5-fold CV figures per head."""
+    """Fit and save ``risk.npz`` (one head per entry of HEADS); return 5-fold CV figures per head."""
     from scipy import sparse
     from sklearn.linear_model import LogisticRegression
     from sklearn.model_selection import StratifiedKFold
@@ -53,37 +85,35 @@ def train_risk(data: Path, out: Path) -> dict[str, float]:
 
     rows = [
         json.loads(line) | {"_source": path.name}
-        for path in (SYNTHETIC, CORPUS, CONDUCT, FAMILY_CASES)
+        for path in (SYNTHETIC, CORPUS, CONDUCT, FAMILY_CASES, *WRITTEN)
         if path.is_file()
         for line in path.read_text(encoding="utf-8").splitlines()
         if line
     ]
     xs = featurise([model_text(str(r["text"])) for r in rows])
-    background = (
-        read_tweeteval(data, "offensive", "train").texts[:BACKGROUND_TWEETS]
-        + read_airline(data, "train").texts[:BACKGROUND_AIRLINE]
-    )
-    xb = featurise([model_text(t) for t in background])
-    yb = np.zeros(xb.shape[0], dtype=np.int64)
+    tweets = read_tweeteval(data, "offensive", "train").texts[:BACKGROUND_TWEETS]
+    airline = read_airline(data, "train").texts[:BACKGROUND_AIRLINE]
+    xb_all = featurise([model_text(t) for t in tweets + airline])
 
-    def fit(rows_x: object, rows_y: np.ndarray) -> LogisticRegression:
+    def fit(rows_x: object, rows_y: np.ndarray, xb: object) -> LogisticRegression:
+        nb = xb.shape[0]  # type: ignore[attr-defined]
         x = sparse.vstack([rows_x, xb])
-        y = np.concatenate([rows_y, yb])
-        w = np.concatenate([np.ones(len(rows_y)), np.full(len(yb), BACKGROUND_WEIGHT)])
+        y = np.concatenate([rows_y, np.zeros(nb, dtype=np.int64)])
+        w = np.concatenate([np.ones(len(rows_y)), np.full(nb, BACKGROUND_WEIGHT)])
         return LogisticRegression(C=C, max_iter=3000).fit(x, y, sample_weight=w)
 
     stats: dict[str, float] = {}
     weights = np.zeros((N_FEATURES, len(HEADS)), dtype=np.float32)
     bias = np.zeros(len(HEADS), dtype=np.float32)
     for col, head in enumerate(HEADS):
-        # The conduct corpus was not labelled for risk (its writer notes a few unmarked risk
-        # cues), so it must not teach the risk head what "no risk" looks like.
-        use = np.array([not (head == "risk" and r["_source"] == CONDUCT.name) for r in rows])
-        x_head = xs[np.flatnonzero(use)]
-        ys = np.array([int(r.get(head, 0)) for r, keep in zip(rows, use) if keep])
+        targets = [_target(r, head) for r in rows]
+        keep = [i for i, t in enumerate(targets) if t is not None]
+        x_head = xs[np.array(keep)]
+        ys = np.array([targets[i] for i in keep], dtype=np.int64)
+        xb = xb_all[: len(tweets)] if head in _NO_AIRLINE else xb_all
         probs = np.zeros(len(ys))
         for train, test in StratifiedKFold(5, shuffle=True, random_state=0).split(x_head, ys):
-            probs[test] = fit(x_head[train], ys[train]).predict_proba(x_head[test])[:, 1]
+            probs[test] = fit(x_head[train], ys[train], xb).predict_proba(x_head[test])[:, 1]
         for t in (0.5, 0.7, 0.9):
             stats[f"{head}_cv_recall_at_{t}"] = float(
                 ((probs >= t) & (ys == 1)).sum() / max(1, (ys == 1).sum())
@@ -91,10 +121,10 @@ def train_risk(data: Path, out: Path) -> dict[str, float]:
             stats[f"{head}_cv_false_alarm_at_{t}"] = float(
                 ((probs >= t) & (ys == 0)).sum() / max(1, (ys == 0).sum())
             )
-        model = fit(x_head, ys)
+        model = fit(x_head, ys, xb)
         weights[:, col] = model.coef_[0].astype(np.float32)
         bias[col] = model.intercept_[0]
-        log.info("%s: %d positives of %d written items, %d background", head, ys.sum(), len(ys), len(yb))
+        log.info("%s: %d positives of %d written items, %d background", head, ys.sum(), len(ys), xb.shape[0])
     out.mkdir(parents=True, exist_ok=True)
     LinearModels(list(HEADS), weights, bias).save(str(out / "risk.npz"))
     log.info("learned signals: %s", {k: round(v, 3) for k, v in stats.items()})
