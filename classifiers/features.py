@@ -177,12 +177,9 @@ class LinearModels:
         logits = np.zeros((len(texts), len(self.names)))
         for lo in range(0, len(texts), _CHUNK):  # chunks bound the gathered weights' memory
             indptr, cols, vals = rows(texts[lo : lo + _CHUNK])
-            docs = np.repeat(np.arange(len(indptr) - 1), np.diff(indptr))
-            contrib = self.weights[cols] * vals[:, None]
-            for j in range(len(self.names)):
-                logits[lo : lo + len(indptr) - 1, j] = np.bincount(
-                    docs, contrib[:, j], minlength=len(indptr) - 1
-                )
+            # every text has at least one n-gram (the padding), so no segment is empty
+            contrib = self.weights[cols] * vals[:, None].astype(np.float32)
+            logits[lo : lo + len(indptr) - 1] = np.add.reduceat(contrib, indptr[:-1], axis=0)
         logits += self.bias
         return np.asarray(1.0 / (1.0 + np.exp(-np.clip(logits, -30, 30))), dtype=np.float64)
 
