@@ -228,9 +228,13 @@ class DefaultClassifier:
         if insults and all(h.cue.what == "mild insult" for h in insults) and rules.JOKING.search(text):
             harass = min(harass, 0.45)  # "you muppet 😂" between friends is banter
         learned_insult = ml.get("harassment", 0.0)
+        # a joking tone without an insult ("I will find whoever made these brownies 😂") needs
+        # a confident learned score
+        banter = not insults and rules.JOKING.search(text) is not None and learned_insult < 0.85
         if (
             learned_insult >= LEARNED_AT["harassment"]
             and not (praise and not targeted)
+            and not banter
             and not item.author_is_org
         ):
             harass = max(harass, 0.55)
@@ -243,7 +247,7 @@ class DefaultClassifier:
             + [h.reason() for h in hate_hits[:1]]
             + (
                 [f"learned harassment score {learned_insult:.2f}"]
-                if learned_insult >= LEARNED_AT["harassment"]
+                if learned_insult >= LEARNED_AT["harassment"] and not banter
                 else []
             )
         ) or [f"offensive-language model score {ml.get('offensive', 0):.2f}, aimed at someone"]

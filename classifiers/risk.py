@@ -272,9 +272,9 @@ class RiskResult:
 
 _STRONG = 0.85
 _RELAPSE = re.compile(r"(?<![a-z])(?:again|back to|relapsed|relapse|started \w+ing)(?![a-z])")
-_LEARNED_WEAK = 0.5  # learned score that counts only with another cue
-_LEARNED_STRONG = 0.75  # learned score that flags on its own
-_LEARNED_FAIR = 0.6  # … or in a text of at least _LEARNED_FAIR_WORDS words that is not thanks
+_LEARNED_WEAK = 0.35  # learned score that counts only with another cue
+_LEARNED_STRONG = 0.6  # learned score that flags on its own
+_LEARNED_FAIR = 0.45  # … or in a text of at least _LEARNED_FAIR_WORDS words that is not thanks
 _LEARNED_FAIR_WORDS = 6
 _WORD = re.compile(r"[a-z']+")
 _THANKS = re.compile(r"(?<![a-z])(?:thank|thanks|grateful|cheers|appreciate|brilliant|amazing)(?![a-z])")

@@ -34,12 +34,13 @@ CONDUCT = Path(__file__).resolve().parent / "data" / "conduct_corpus.jsonl"
 FAMILY_CASES = (
     Path(__file__).resolve().parent.parent / "tests" / "data" / "classifiers" / "risk_families.jsonl"
 )
-# 1,480 comments by three more independent writers (CC0), labelled with the product's own
+# About 3,400 comments by seven more independent writers (CC0), labelled with the product's own
 # labels (docs/labels.md) rather than per-head flags: risk to life and its look-alikes;
-# harassment, threats and identity-based hate; complaints, enquiries, spam and confidentiality.
+# harassment, threats and identity-based hate; complaints, enquiries, spam and confidentiality;
+# hate and spam; complaints and enquiries; a mixed inbox with the labels as they come.
 WRITTEN = tuple(
     Path(__file__).resolve().parent / "data" / f"written_{part}.jsonl"
-    for part in ("risk", "conduct", "service")
+    for part in ("risk", "conduct", "service", "risk2", "hatespam", "pubeng", "inbox")
 )
 C = 16.0
 BACKGROUND_WEIGHT = 0.3
@@ -121,11 +122,14 @@ def train_risk(data: Path, out: Path) -> dict[str, float]:
             stats[f"{head}_cv_false_alarm_at_{t}"] = float(
                 ((probs >= t) & (ys == 0)).sum() / max(1, (ys == 0).sum())
             )
+        stats[f"{head}_positives"] = float(ys.sum())
+        stats[f"{head}_items"] = float(len(ys))
         model = fit(x_head, ys, xb)
         weights[:, col] = model.coef_[0].astype(np.float32)
         bias[col] = model.intercept_[0]
         log.info("%s: %d positives of %d written items, %d background", head, ys.sum(), len(ys), xb.shape[0])
     out.mkdir(parents=True, exist_ok=True)
     LinearModels(list(HEADS), weights, bias).save(str(out / "risk.npz"))
+    (out / "risk_stats.json").write_text(json.dumps(stats, indent=1, sort_keys=True) + "\n", encoding="utf-8")
     log.info("learned signals: %s", {k: round(v, 3) for k, v in stats.items()})
     return stats

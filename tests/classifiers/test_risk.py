@@ -70,9 +70,9 @@ def test_harm_words_without_a_child_stay_below_threshold() -> None:
 def test_learned_score_is_one_weak_voice() -> None:
     text = normalise("everything feels grey lately").match
     assert assess(text, learned=0.95).score >= 0.5  # confident learned score flags
-    assert assess(text, learned=0.6).score < 0.5  # a middling one needs a cue
+    assert assess(text, learned=0.4).score < 0.5  # a middling one needs a cue
     with_cue = normalise("everything feels grey lately, I'm at rock bottom").match
-    assert assess(with_cue, learned=0.6).score >= 0.5
+    assert assess(with_cue, learned=0.4).score >= 0.5
     # it never overrides a figurative or joking guard on its own
     assert assess(normalise("this queue is killing me 😂").match, learned=0.6).score < 0.5
 
