@@ -324,7 +324,7 @@ def _negative_publicity(
         score *= 0.75  # a plain question is engagement unless it carries a complaint
     if spam >= 0.5:
         score *= 0.3
-    if rules.PRAISE_COMPLAINT.search(text):
+    if rules.PRAISE_COMPLAINT.search(text) or rules.SCAM_WARNING.search(text):
         score *= 0.3
     if rules.ELSEWHERE.search(text) and not re.search(r"(?<![a-z])(?:you|your|ur)(?![a-z])", text):
         score *= 0.4

@@ -272,6 +272,12 @@ COMPETENCE = cues([
            "couldn'?t \\w+ (?:their|his|her) way out of", "shouldn'?t be (?:allowed|near)"),
      0.7, "attack on competence"),
 ])  # fmt: skip
+# someone warning others about a fake page or a scam link: not a complaint about the charity
+SCAM_WARNING = re.compile(
+    r"(?<![a-z])(?:don'?t|do not|dont|never) (?:click|open|reply to)|heads up|"
+    r"pretending to be|fake (?:page|account|profile|link)|impersonat\w+|phishing|"
+    r"report (?:it|them|the (?:page|account))(?![a-z])"
+)
 PRAISE_COMPLAINT = re.compile(
     r"only complaint[^.!?]{0,80}(?:too (?:soon|short)|ended)|terrible news[^.!?]{0,40}"
     r"(?:cry|appreciation)|thank god for|in the best way"

@@ -72,6 +72,10 @@ class MonitorGroup(click.Group):
             _fail(ctx, f"error: {exc}", 1, exc)
         except KeyboardInterrupt:
             _fail(ctx, "interrupted", 130, None)
+        except BrokenPipeError:
+            # the reader went away (`monitor classify … | head`): stop quietly, as Unix tools do
+            os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+            ctx.exit(0)
         except Exception as exc:
             _fail(
                 ctx, f"internal error: {exc.__class__.__name__}: {exc} (run with --debug for details)", 1, exc

@@ -252,3 +252,26 @@ def test_check_post_passes_an_ordinary_announcement() -> None:
 
 def test_check_post_needs_text_or_file() -> None:
     assert run("check-post").exit_code == 2
+
+
+def test_a_reader_that_stops_early_ends_classify_quietly(tmp_path: Path) -> None:
+    # `monitor classify --jsonl big.jsonl | head -1` must not print an "internal error"
+    import subprocess
+    import sys
+
+    src = tmp_path / "many.jsonl"
+    src.write_text("".join(json.dumps({"id": i, "text": "lovely session " * 50}) + "\n" for i in range(3000)))
+    proc = subprocess.Popen(
+        [sys.executable, "-c", "from monitor.cli import main; main()", "classify", "--jsonl", str(src)],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        cwd=ROOT,
+    )
+    assert proc.stdout is not None and proc.stderr is not None
+    first = proc.stdout.readline()
+    proc.stdout.close()  # the reader goes away
+    err = proc.stderr.read().decode()
+    proc.stderr.close()
+    assert proc.wait(timeout=120) == 0
+    assert json.loads(first)["id"] == 0
+    assert "error" not in err
