@@ -63,7 +63,7 @@ LEARNED_AT: dict[str, float] = {
     "identity_hate": 0.5,
     "confidential": 0.6,
     "negative_publicity": 0.55,
-    "engagement": 0.5,
+    "engagement": 0.6,
 }
 LEARNED_HEADS = frozenset(LEARNED_AT)
 LEARNED_WEAK_WITH_CUE = 0.3  # a learned score that flags together with one rule cue
@@ -230,7 +230,7 @@ class DefaultClassifier:
         learned_insult = ml.get("harassment", 0.0)
         # a joking tone without an insult ("I will find whoever made these brownies 😂") needs
         # a confident learned score
-        banter = not insults and rules.JOKING.search(text) is not None and learned_insult < 0.85
+        banter = not insults and rules.JOKING.search(text) is not None and learned_insult < 0.9
         if (
             learned_insult >= LEARNED_AT["harassment"]
             and not (praise and not targeted)

@@ -249,7 +249,7 @@ def learned_section(models: Path) -> str:
     return f"""**Learned signals** (`risk.npz`, written by `classifiers/train_risk.py`): the same
 features, one logistic regression (C=16) per head, trained on comments written for this purpose
 and no real person's words (`classifiers/data/README.md`): about 280 by the classifier's authors,
-and about 6,100 by nine independent writers who saw none of the evaluation sets or the code,
+and about 7,750 by twelve independent writers who saw none of the evaluation sets or the code,
 plus 10,000 real TweetEval/airline train tweets as background negatives at weight 0.3 (airline
 tweets are not used as negatives for the complaint and enquiry heads). Five-fold cross-validated
 on the written comments (optimistic: one writer's phrasing appears in both folds):

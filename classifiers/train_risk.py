@@ -34,13 +34,25 @@ CONDUCT = Path(__file__).resolve().parent / "data" / "conduct_corpus.jsonl"
 FAMILY_CASES = (
     Path(__file__).resolve().parent.parent / "tests" / "data" / "classifiers" / "risk_families.jsonl"
 )
-# About 3,400 comments by seven more independent writers (CC0), labelled with the product's own
+# About 4,700 comments by ten more independent writers (CC0), labelled with the product's own
 # labels (docs/labels.md) rather than per-head flags: risk to life and its look-alikes;
 # harassment, threats and identity-based hate; complaints, enquiries, spam and confidentiality;
-# hate and spam; complaints and enquiries; a mixed inbox with the labels as they come.
+# hate and spam; complaints and enquiries; a mixed inbox with the labels as they come; and
+# more hate, quiet complaints and confidentiality risks with their look-alikes.
 WRITTEN = tuple(
     Path(__file__).resolve().parent / "data" / f"written_{part}.jsonl"
-    for part in ("risk", "conduct", "service", "risk2", "hatespam", "pubeng", "inbox")
+    for part in (
+        "risk",
+        "conduct",
+        "service",
+        "risk2",
+        "hatespam",
+        "pubeng",
+        "inbox",
+        "hate2",
+        "complaints",
+        "confidential",
+    )
 )
 C = 16.0
 BACKGROUND_WEIGHT = 0.3
@@ -59,19 +71,27 @@ HEAD_LABELS = {
     "engagement": "engagement",
 }
 HEADS = tuple(HEAD_LABELS)
+# Files that do not teach the risk head: the conduct corpus was not labelled for risk (its
+# writer notes a few unmarked risk cues); the last three written sets were about hate,
+# complaints and confidentiality, hold 9 risk items in 1,330, and their writers left
+# borderline disclosures unlabelled. With them the head grew more cautious and blind-set risk
+# recall fell from 0.77 to 0.70: for risk to life, a miss costs more than a false alarm.
+_NOT_FOR_RISK = frozenset(
+    {"conduct_corpus.jsonl", "written_hate2.jsonl", "written_complaints.jsonl", "written_confidential.jsonl"}
+)
 # heads for which airline tweets (complaints and questions to an account) are not negatives
 _NO_AIRLINE = frozenset({"negative_publicity", "engagement"})
 
 
 def _target(row: dict[str, object], head: str) -> int | None:
     """0/1 for what ``row`` says about ``head``, or None when its writer did not label it."""
+    if head == "risk" and row["_source"] in _NOT_FOR_RISK:
+        return None  # not labelled for risk, or risk only in passing (see _NOT_FOR_RISK)
     if "labels" in row:
         return int(HEAD_LABELS[head] in row["labels"])  # type: ignore[operator]
     if head == "harassment":
         flags = [row.get(k) for k in ("insult", "threat", "identity_hate")]
         return None if all(f is None for f in flags) else int(any(f for f in flags))
-    if head == "risk" and row["_source"] == CONDUCT.name:
-        return None  # not labelled for risk (its writer notes a few unmarked risk cues)
     value = row.get(head)
     return None if value is None else int(value)  # type: ignore[call-overload]
 
