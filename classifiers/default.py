@@ -147,7 +147,11 @@ class DefaultClassifier:
         why["spam"] = (
             [h.reason() for h in spam_hits[:3]]
             + (["contains a link"] if url else [])
-            + ([f"learned spam score {learned_spam:.2f}"] if spam >= 0.55 and learned_spam >= 0.3 else [])
+            + (
+                [f"learned spam score {learned_spam:.2f}"]
+                if spam >= 0.55 and learned_spam >= LEARNED_WEAK_WITH_CUE
+                else []
+            )
         )
 
         r = risk.assess(text, learned=ml.get("risk"))
@@ -157,17 +161,11 @@ class DefaultClassifier:
         conf = confidentiality.assess(view, author_is_org=item.author_is_org, spam_like=spam >= 0.5)
         scores["confidentiality_risk"] = conf.score
         why["confidentiality_risk"] = list(conf.reasons)
-        learned_conf = ml.get("confidential", 0.0)
         # our own posts: a learned score alone would raise a staff-breach alarm on event notices
         own_needs_rules = item.author_is_org and conf.score < 0.3
-        if (
-            learned_conf >= LEARNED_AT["confidential"]
-            and spam < 0.5
-            and conf.score < 0.55
-            and not own_needs_rules
-        ):
-            scores["confidentiality_risk"] = 0.55
-            why["confidentiality_risk"].append(f"learned confidentiality score {learned_conf:.2f}")
+        _learned_lift(
+            scores, why, ml, "confidentiality_risk", "confidential", spam < 0.5 and not own_needs_rules
+        )
 
         threat_hits = find(rules.THREAT, text)
         threat = max((h.weight for h in threat_hits), default=0.02)
@@ -255,28 +253,20 @@ class DefaultClassifier:
         scores["negative_publicity"], why["negative_publicity"] = _negative_publicity(
             text, ml.get("complaint", 0.0), r.score, harass, item.author_is_org, spam
         )
-        learned_np = ml.get("negative_publicity", 0.0)
-        if (
-            learned_np >= LEARNED_AT["negative_publicity"]
-            and not item.author_is_org
-            and spam < 0.5
-            and scores["negative_publicity"] < 0.55
-        ):
-            scores["negative_publicity"] = 0.55
-            why["negative_publicity"].append(f"learned complaint score {learned_np:.2f}")
+        _learned_lift(
+            scores, why, ml, "negative_publicity", "negative_publicity", not item.author_is_org and spam < 0.5
+        )
         scores["engagement"], why["engagement"] = _engagement(
             text, scores["negative_publicity"], harass, spam, item.author_is_org, r.score
         )
-        learned_eng = ml.get("engagement", 0.0)
-        if (
-            learned_eng >= LEARNED_AT["engagement"]
-            and not item.author_is_org
-            and spam < 0.5
-            and harass < 0.5
-            and scores["engagement"] < 0.55
-        ):
-            scores["engagement"] = 0.55
-            why["engagement"].append(f"learned enquiry score {learned_eng:.2f}")
+        _learned_lift(
+            scores,
+            why,
+            ml,
+            "engagement",
+            "engagement",
+            not item.author_is_org and spam < 0.5 and harass < 0.5,
+        )
 
         scores = {k: round(min(1.0, max(0.0, v)), 4) for k, v in scores.items()}
         flagged = tuple(label for label in LABELS if scores[label] >= self.thresholds[label])
@@ -285,6 +275,28 @@ class DefaultClassifier:
             for label in flagged
         }
         return Classification(labels=flagged, scores=scores, reasons=reasons, spans=conf.spans)
+
+
+_LEARNED_NAMES = {
+    "confidential": "confidentiality",
+    "negative_publicity": "complaint",
+    "engagement": "enquiry",
+}
+
+
+def _learned_lift(
+    scores: dict[str, float],
+    why: dict[str, list[str]],
+    ml: dict[str, float],
+    label: str,
+    head: str,
+    allowed: bool,
+) -> None:
+    """Let a learned head flag ``label`` on its own (just over the line) when ``allowed``."""
+    learned = ml.get(head, 0.0)
+    if allowed and learned >= LEARNED_AT[head] and scores[label] < 0.55:
+        scores[label] = 0.55
+        why[label].append(f"learned {_LEARNED_NAMES[head]} score {learned:.2f}")
 
 
 def _negative_publicity(

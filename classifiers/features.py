@@ -31,6 +31,7 @@ _URL = re.compile(r"https?://\S+|www\.\S+|\b\S+\.(?:com|co\.uk|org|net|uk|ly|io)
 _MENTION = re.compile(r"@[\w.]+")
 _SPACE = re.compile(r"\s+")
 _TOKEN = re.compile(r"[a-z0-9']+|[^\sa-z0-9']")
+_CHUNK = 256  # texts per weight gather in LinearModels.predict
 
 
 def prepare(match_view: str) -> str:
@@ -182,6 +183,3 @@ class LinearModels:
             logits[lo : lo + len(indptr) - 1] = np.add.reduceat(contrib, indptr[:-1], axis=0)
         logits += self.bias
         return np.asarray(1.0 / (1.0 + np.exp(-np.clip(logits, -30, 30))), dtype=np.float64)
-
-
-_CHUNK = 256
