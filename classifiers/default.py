@@ -15,7 +15,7 @@ from collections.abc import Mapping, Sequence
 from importlib import resources
 from typing import Any
 
-from classifiers import confidentiality, risk, rules
+from classifiers import confidentiality, lexicon, risk, rules
 from classifiers.features import LinearModels, prepare
 from classifiers.lexicon import Hit, find, quote
 from classifiers.normalise import Normalised, normalise
@@ -98,6 +98,7 @@ class DefaultClassifier:
                     self.profanity = ProfanityModel.load(str(real))
         except (OSError, ValueError, KeyError) as exc:
             raise ClassifierError(f"default classifier: cannot load models: {exc}") from exc
+        self.prefilter = lexicon.use_prefilter()  # one Hyperscan pass before the cue tables
 
     def classify(self, inputs: Sequence[TextInput]) -> list[Classification]:
         views: list[Normalised] = []

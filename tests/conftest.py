@@ -36,6 +36,18 @@ class FakeClock:
         return self.now
 
 
+@pytest.fixture(scope="session", autouse=True)
+def _cache_dir(tmp_path_factory: pytest.TempPathFactory) -> Iterator[None]:
+    """The classifier's compiled prefilter is cached here, not in the user's cache directory."""
+    old = os.environ.get("MONITOR_CACHE_DIR")
+    os.environ["MONITOR_CACHE_DIR"] = str(tmp_path_factory.mktemp("cache"))
+    yield
+    if old is None:
+        os.environ.pop("MONITOR_CACHE_DIR", None)
+    else:
+        os.environ["MONITOR_CACHE_DIR"] = old
+
+
 @pytest.fixture
 def clock() -> FakeClock:
     return FakeClock()
