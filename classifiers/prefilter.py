@@ -28,6 +28,7 @@ import hashlib
 import logging
 import os
 import threading
+import time
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
@@ -40,6 +41,10 @@ __all__ = ["Prefilter", "cache_dir", "encode", "to_bytes_pattern"]
 
 FORMAT = 1  # bump when the rewriting below changes what a cached database means
 _SAFE_GROUPS = ("(?:", "(?=", "(?!", "(?<=", "(?<!")
+
+
+# Python's \w, \s and \d over str, as byte classes that take at least as much
+_WIDE = {"w": r"[\w\x80-\xff]", "s": r"[\s\x1c-\x1f\x80-\xff]", "d": r"[\d\x80-\xff]"}
 
 
 def _byte(ch: str) -> str:
@@ -75,7 +80,7 @@ def to_bytes_pattern(rx: str) -> str | None:
                 return None
             nxt, i = rx[i + 1], i + 2
             if nxt in "wsd":
-                out.append(f"[\\{nxt}\\x80-\\xff]")
+                out.append(_WIDE[nxt])
             elif nxt in "WSD":
                 out.append("\\" + nxt)  # over bytes these already take every high byte
             elif nxt in "bBAZ":
@@ -132,8 +137,10 @@ def _char_class(rx: str, i: int) -> tuple[str | None, int]:
                 return None, i
             nxt = rx[i + 1]
             i += 2
+            if rx.startswith("-", i) and not rx.startswith("-]", i):
+                return None, i  # a range from an escaped character
             if nxt in "wsd":
-                members.append("\\" + nxt)
+                members.append("\\" + nxt + ("\\x1c-\\x1f" if nxt == "s" and not negated else ""))
                 high = high or not negated
             elif nxt in "WSD":
                 if negated:
@@ -150,8 +157,10 @@ def _char_class(rx: str, i: int) -> tuple[str | None, int]:
                 members.append("\\" + nxt)
             continue
         # a range lo-hi of literals
-        if i + 2 < len(rx) and rx[i + 1] == "-" and rx[i + 2] not in "]\\":
+        if i + 2 < len(rx) and rx[i + 1] == "-" and rx[i + 2] != "]":
             lo, hi = ch, rx[i + 2]
+            if hi == "\\":
+                return None, i  # a range to an escaped character
             i += 3
             if ord(lo) > ord(hi):
                 return None, i
@@ -214,7 +223,14 @@ class Prefilter:
             pass
         except (OSError, hs.error) as exc:  # another CPU, a truncated file: compile again
             log.info("prefilter cache %s not usable (%s); compiling", path, exc)
+        started = time.perf_counter()
         db = self._compile()
+        log.info(
+            "compiled the cue-table prefilter (%d patterns) in %.1f s; caching it in %s",
+            len(self._patterns),
+            time.perf_counter() - started,
+            where,
+        )
         try:
             where.mkdir(parents=True, exist_ok=True)
             tmp = path.with_suffix(f".{os.getpid()}.tmp")

@@ -61,7 +61,8 @@ SUPERSET = [
     (r"[ąęł]+ka", ["łka", "ąęka"]),
     (r"[^a-z]ok", ["éok", "😀ok", "!ok"]),
     (r"[^é]x", ["ax", "ëx"]),  # ë shares é's mapped byte: the negated class must still take it
-    (r"\s+now", ["\u00a0now", " now"]),
+    (r"\s+now", ["\u00a0now", " now", "\x1cnow"]),
+    (r"[\s]now", ["\x1fnow", "\u2003now"]),
     (r"\d{2}", ["٣٤", "42"]),
     (r"[\w']+ing", ["çing", "don'ting"]),
     (r"[à-ÿ]t", ["èt", "ÿt"]),
@@ -82,7 +83,7 @@ def test_rewritten_pattern_matches_whatever_re_matches(pattern: str, texts: list
         assert _hs_matches(pattern, text), (pattern, text)
 
 
-@pytest.mark.parametrize("pattern", [r"(?i)kill", r"(a)\1", r"\x41", r"\u00e9", r"(?P<n>a)", r"[^\W]"])
+@pytest.mark.parametrize("pattern", [r"(?i)kill", r"(a)\1", r"\x41", r"\u00e9", r"(?P<n>a)", r"[^\W]", r"[\--z]", r"[!-\]]"])
 def test_constructs_it_does_not_know_leave_the_table_to_re(pattern: str) -> None:
     assert to_bytes_pattern(pattern) is None
 
