@@ -84,7 +84,10 @@ def account_of(cfg: AccountConfig) -> Account:
 def connector_for(ctx: Context, cfg: AccountConfig) -> Connector:
     if cfg.name not in ctx.connectors:
         cls = connector_class(cfg.platform)
-        ctx.connectors[cfg.name] = cls(account_of(cfg), cfg.settings, ctx.http())
+        connector = cls(account_of(cfg), cfg.settings, ctx.http())
+        if hasattr(connector, "clock"):  # its time windows must agree with the pipeline's marks
+            connector.clock = ctx.clock
+        ctx.connectors[cfg.name] = connector
     return ctx.connectors[cfg.name]
 
 
