@@ -83,7 +83,9 @@ def test_rewritten_pattern_matches_whatever_re_matches(pattern: str, texts: list
         assert _hs_matches(pattern, text), (pattern, text)
 
 
-@pytest.mark.parametrize("pattern", [r"(?i)kill", r"(a)\1", r"\x41", r"\u00e9", r"(?P<n>a)", r"[^\W]", r"[\--z]", r"[!-\]]"])
+@pytest.mark.parametrize(
+    "pattern", [r"(?i)kill", r"(a)\1", r"\x41", r"\u00e9", r"(?P<n>a)", r"[^\W]", r"[\--z]", r"[!-\]]"]
+)
 def test_constructs_it_does_not_know_leave_the_table_to_re(pattern: str) -> None:
     assert to_bytes_pattern(pattern) is None
 
