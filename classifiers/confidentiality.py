@@ -23,7 +23,7 @@ from classifiers.lexicon import Hit, cues, find, quote, words
 from classifiers.normalise import Normalised
 from monitor.types import Span
 
-__all__ = ["ConfResult", "assess", "contact_spans", "first_names", "mask", "nhs_number_valid"]
+__all__ = ["ConfResult", "assess", "contact_spans", "context_cues", "first_names", "mask", "nhs_number_valid"]
 
 _PLACEHOLDER = {
     "name": "[name]", "handle": "[@user]", "phone": "[phone]", "email": "[email]",
@@ -328,14 +328,21 @@ def _span(norm: Normalised, start: int, end: int, kind: str, view: str) -> Span:
     return Span(s, e, kind)
 
 
+def context_cues(norm: Normalised, *, author_is_org: bool = False) -> tuple[list[Hit], list[Hit], list[Hit]]:
+    """The health, therapy and client-relationship cues that make a named person a risk."""
+    text = norm.match
+    health = find(HEALTH, text)
+    therapy = [h for h in find(THERAPY, text) if not _org_name_word(norm, h.start, h.end)]
+    client = find(ORG_CLIENT, text) + find(CLIENT, text) if author_is_org else find(CLIENT, text)
+    return health, therapy, client
+
+
 def assess(norm: Normalised, *, author_is_org: bool = False, spam_like: bool = False) -> ConfResult:
     """Score a text's confidentiality risk; spans cover names, handles, contacts, health."""
     text = norm.match
     people = _people(norm)
     contacts = [] if spam_like else contact_spans(norm.cased)
-    health = find(HEALTH, text)
-    therapy = [h for h in find(THERAPY, text) if not _org_name_word(norm, h.start, h.end)]
-    client = find(ORG_CLIENT, text) + find(CLIENT, text) if author_is_org else find(CLIENT, text)
+    health, therapy, client = context_cues(norm, author_is_org=author_is_org)
     relatives = find(RELATIVE, text)
     staff_ctx = bool(find(_STAFF_CONTEXT, text))
     first_person = bool(_FIRST_PERSON.search(text))
