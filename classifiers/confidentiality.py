@@ -201,7 +201,7 @@ CLIENT = cues([
     (r"(?:saw|seen|spotted|clocked|noticed)[^.!?]{0,50}(?:going in(?:to)?|coming out of|leaving|"
      r"walking into|in the waiting room|at your|in your|at the (?:counselling|therapy))", 0.85,
      "seen at the service"),
-    (r"(?:goes|go|going|attends|went) (?:to|for) (?:your|the|his|her|their) [^.!?]{0,40}"
+    (r"(?:goes|go|going|attends|went|comes|coming|came) (?:to|for) (?:your|the|his|her|their) [^.!?]{0,40}"
      r"(?:counselling|therapy|course|group|programme|sessions?)", 0.85, "attends the service"),
     (r"(?:(?:in|on|doing) (?:one of your|your)|(?:she'?s|he'?s|they'?re|i'?m|im|is|was|been) "
      r"(?:in|on|doing) the) [^.!?]{0,30}(?:groups?|course|programme|"
@@ -225,6 +225,23 @@ CLIENT = cues([
     (r"(?:got|helped|helping|helps|seeing|saw) me (?:through|with|doing)", 0.6, "client relationship"),
     (r"(?:finished|finishing|completed|completing) (?:with [a-z]+|our|my|the|his|her)", 0.6,
      "completed treatment"),
+    (r"(?:from|at|in|off) (?:the |your |ur )?(?:monday|tuesday|wednesday|thursday|friday|saturday|"
+     r"sunday|weekly|evening|morning|anxiety|bereavement|addiction|recovery|men'?s|women'?s|youth|"
+     r"parents?'?|carers?'?|mums?'?|dads?'?|grief|trauma|support) (?:\w+ )?group", 0.6,
+     "attends a named group"),
+])  # fmt: skip
+# Someone described so that people who know them can tell who it is ("the new vicar", "that
+# tall lad with the red hair", "the woman who works at the co-op"): with a client cue, as
+# identifying as a name. Staff who run a group are not clients.
+DESCRIBED = cues([
+    (r"(?:the|that|this) (?:[a-z'-]+ ){0,3}(?:man|woman|lad|guy|bloke|girl|lady|fella|boy|vicar|"
+     r"priest|teacher|nurse|doctor|receptionist|postman|postwoman|cashier|barman|barmaid|landlord|"
+     r"landlady|caretaker|dinner lady|lollipop lady|headteacher|councillor|copper|"
+     r"bus driver|taxi driver)(?: (?:with|from|at|who|in|on|off|next door|down the road))"
+     r"(?! (?:runs|leads|facilitates|hosts|ran|led) (?:the |your |our )?(?:\w+ )?(?:group|sessions?))",
+     0.6, "identifying description"),
+    (r"(?:the|that|this) new (?:vicar|priest|teacher|headteacher|nurse|doctor|gp|receptionist|"
+     r"manager|councillor|neighbour|postman|postwoman)", 0.6, "identifying description"),
 ])  # fmt: skip
 ORG_CLIENT = cues([
     (r"(?:one of|some of) our (?:\w+ )?(?:clients|service users|young people|members)", 0.9,
@@ -350,7 +367,8 @@ def assess(norm: Normalised, *, author_is_org: bool = False, spam_like: bool = F
     addressed = [p for p in people if _addressee(norm.cased, p.start)] if author_is_org else []
     people_found = [p for p in people if p not in addressed]
     named = bool(people_found)
-    anyone = named or bool(relatives)
+    described = find(DESCRIBED, text) if client else []
+    anyone = named or bool(relatives) or bool(described)
 
     score = 0.02
     why: list[str] = []
@@ -395,6 +413,8 @@ def assess(norm: Normalised, *, author_is_org: bool = False, spam_like: bool = F
         if people:
             kinds = sorted({p.kind for p in people})
             why.append(f"person identified ({', '.join(kinds)}: {', '.join(p.initials for p in people[:3])})")
+        elif described:
+            why.append(described[0].reason())
         if health:
             why.append(f"health detail: {quote(health[0].text)}")
         if therapy:

@@ -230,10 +230,13 @@ class DefaultClassifier:
         # a joking tone without an insult ("I will find whoever made these brownies 😂") needs
         # a confident learned score
         banter = not insults and rules.JOKING.search(text) is not None and learned_insult < 0.9
+        # so does praise for a person with no insult ("the lady who runs the group is lovely")
+        kind_words = praise and not insults and learned_insult < 0.9
         if (
             learned_insult >= LEARNED_AT["harassment"]
             and not (praise and not targeted)
             and not banter
+            and not kind_words
             and not item.author_is_org
         ):
             harass = max(harass, 0.55)
@@ -246,7 +249,7 @@ class DefaultClassifier:
             + [h.reason() for h in hate_hits[:1]]
             + (
                 [f"learned harassment score {learned_insult:.2f}"]
-                if learned_insult >= LEARNED_AT["harassment"] and not banter
+                if learned_insult >= LEARNED_AT["harassment"] and not banter and not kind_words
                 else []
             )
         ) or [f"offensive-language model score {ml.get('offensive', 0):.2f}, aimed at someone"]

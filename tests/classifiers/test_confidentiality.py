@@ -98,3 +98,31 @@ def test_mask_handles_overlaps_and_out_of_range() -> None:
     spans = (Span(0, 5, "name"), Span(3, 8, "phone"), Span(50, 60, "email"))
     assert mask("Alice 0770 end", spans) == "[name][phone]70 end"
     assert mask("", spans) == ""
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "the knife man from the Monday group was in the paper again, does he still come to you?",
+        "the new vicar has been coming to your addiction group, everyone in the village knows",
+        "that tall lad with the red hair goes to your bereavement sessions, small world",
+    ],
+    ids=["described-from-group", "new-vicar", "described-looks"],
+)
+def test_an_identifying_description_counts_as_a_person(text: str) -> None:
+    res = assess(normalise(text))
+    assert res.score >= 0.5
+    assert any("identifying description" in r for r in res.reasons) or any("person" in r for r in res.reasons)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "the lady who runs the monday group is lovely",
+        "the new vicar opened the summer fair, what a day",
+        "that man from the council never answers his phone",
+    ],
+    ids=["staff-who-run-group", "no-client-cue", "no-client-cue-2"],
+)
+def test_a_description_alone_is_not_a_leak(text: str) -> None:
+    assert _conf(text) < 0.5

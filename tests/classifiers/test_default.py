@@ -115,3 +115,12 @@ def _assert_contract(c: Classification) -> None:
     assert set(c.labels) <= set(LABELS)
     for label in c.labels:
         assert c.reasons.get(label)
+
+
+def test_praise_for_a_person_is_not_harassment(clf: DefaultClassifier) -> None:
+    # the learned head reacts to "the lady who…" phrasing; praise with no insult holds it back
+    kind = _one(clf, "the lady who runs the monday group is lovely")
+    assert "harassment" not in kind.labels
+    assert "harassment" not in kind.reasons
+    unkind = _one(clf, "the lady who runs the monday group is a useless cow")
+    assert "harassment" in unkind.labels
