@@ -52,10 +52,15 @@ def _byte(ch: str) -> str:
 
 
 class _High(dict[int, int]):
-    """``str.translate`` table: ASCII stays, any other code point becomes one high byte."""
+    """``str.translate`` table: ASCII stays, any other code point becomes one high byte.
+    Remembers at most ``LIMIT`` code points, so hostile text cannot grow it without bound."""
+
+    LIMIT = 4096
 
     def __missing__(self, code: int) -> int:
-        value = self[code] = code if code < 0x80 else 0x80 | (code & 0x7F)
+        value = code if code < 0x80 else 0x80 | (code & 0x7F)
+        if len(self) < self.LIMIT:
+            self[code] = value
         return value
 
 

@@ -96,6 +96,14 @@ def test_encode_is_one_byte_per_code_point() -> None:
     assert encode("plain ascii") == b"plain ascii"
 
 
+def test_encode_table_stays_bounded_on_hostile_text() -> None:
+    from classifiers import prefilter
+
+    text = "".join(chr(c) for c in range(0x100, 0x100 + 3 * prefilter._High.LIMIT))
+    assert encode(text) == bytes(0x80 | (ord(c) & 0x7F) for c in text)
+    assert len(prefilter._HIGH) <= prefilter._High.LIMIT
+
+
 _SHARED: list[Prefilter] = []
 
 
