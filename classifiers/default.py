@@ -56,6 +56,8 @@ _SERVICE = re.compile(
 # A learned score this high flags by itself (heads trained by train_risk.py on the written
 # corpora; 5-fold CV figures in the model card). Harassment asks for more: short friendly
 # replies and banter share its words.
+NO_CUE_MARGIN = 0.3
+
 LEARNED_AT: dict[str, float] = {
     "threat": 0.6,
     "spam": 0.5,
@@ -227,9 +229,10 @@ class DefaultClassifier:
         if insults and all(h.cue.what == "mild insult" for h in insults) and rules.JOKING.search(text):
             harass = min(harass, 0.45)  # "you muppet 😂" between friends is banter
         learned_insult = ml.get("harassment", 0.0)
-        # a joking tone without an insult ("I will find whoever made these brownies 😂") needs
-        # a confident learned score
-        banter = not insults and rules.JOKING.search(text) is not None and learned_insult < 0.9
+        # a joking tone with no insult or only mild ones ("I will find whoever made these
+        # brownies 😂", "shut up Dave 😂") needs a confident learned score
+        mild_only = all(h.cue.what == "mild insult" for h in insults)
+        banter = mild_only and rules.JOKING.search(text) is not None and learned_insult < 0.9
         # so does praise for a person with no insult ("the lady who runs the group is lovely")
         kind_words = praise and not insults and learned_insult < 0.9
         if (
@@ -318,7 +321,7 @@ def _negative_publicity(
     # thank-you or a joke often scores 0.5-0.6. A text that opens by addressing an account
     # ("@airline …") is aimed at it, and the model's own score stands.
     direct = text.startswith("@") or text.startswith(".@")
-    margin = 0.0 if hits or direct else 0.1
+    margin = 0.0 if hits or direct else NO_CUE_MARGIN
     score = complaint_ml - margin if at_org else complaint_ml * 0.6
     evaluation = find(rules.EVALUATION, text) if at_org else []
     if evaluation and _SERVICE.search(text):
@@ -344,8 +347,8 @@ def _negative_publicity(
         score *= 0.3
     if rules.ELSEWHERE.search(text) and not re.search(r"(?<![a-z])(?:you|your|ur)(?![a-z])", text):
         score *= 0.4
-    if risk_score >= 0.5:
-        score *= 0.5
+    if risk_score >= 0.5 and not complaint_hits:
+        score *= 0.5  # distress about one's own life is not a complaint; a named complaint still is
     elif direct and complaint_ml >= 0.6 and spam < 0.5:
         score = max(score, complaint_ml - 0.05)  # a clear complaint addressed to the account
     why = [h.reason() for h in _distinct(hits)[:3]] + [f"complaint model score {complaint_ml:.2f}"]

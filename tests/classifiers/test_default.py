@@ -124,3 +124,12 @@ def test_praise_for_a_person_is_not_harassment(clf: DefaultClassifier) -> None:
     assert "harassment" not in kind.reasons
     unkind = _one(clf, "the lady who runs the monday group is a useless cow")
     assert "harassment" in unkind.labels
+
+
+def test_shut_up_with_a_laugh_is_banter_but_not_at_staff(clf: DefaultClassifier) -> None:
+    assert (
+        "harassment"
+        not in _one(clf, "Shut up Dave 😂 you said that last year and then cried at the quiz").labels
+    )
+    assert "harassment" in _one(clf, "shut up and answer my emails, you lot are paid to help").labels
+    assert "harassment" in _one(clf, "shut up you useless cow 😂").labels
