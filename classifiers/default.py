@@ -53,11 +53,13 @@ _SERVICE = re.compile(
 )
 
 
+# Without a complaint cue, the airline-trained complaint model must clear 0.5 by this much:
+# out of its domain it reads thanks, jokes and other bodies' failings as complaints.
+NO_CUE_MARGIN = 0.3
+
 # A learned score this high flags by itself (heads trained by train_risk.py on the written
 # corpora; 5-fold CV figures in the model card). Harassment asks for more: short friendly
 # replies and banter share its words.
-NO_CUE_MARGIN = 0.3
-
 LEARNED_AT: dict[str, float] = {
     "threat": 0.6,
     "spam": 0.5,
@@ -226,22 +228,18 @@ class DefaultClassifier:
             harass = max(harass, 0.55)
         if praise and not any(h.weight >= 0.8 for h in insults):
             harass = min(harass, 0.45)
-        if insults and all(h.cue.what == "mild insult" for h in insults) and rules.JOKING.search(text):
-            harass = min(harass, 0.45)  # "you muppet 😂" between friends is banter
+        # a joking tone with no insult or only mild ones ("you muppet 😂", "I will find whoever
+        # made these brownies 😂") is banter
+        joking = all(h.cue.what == "mild insult" for h in insults) and rules.JOKING.search(text) is not None
+        if insults and joking:
+            harass = min(harass, 0.45)
         learned_insult = ml.get("harassment", 0.0)
-        # a joking tone with no insult or only mild ones ("I will find whoever made these
-        # brownies 😂", "shut up Dave 😂") needs a confident learned score
-        mild_only = all(h.cue.what == "mild insult" for h in insults)
-        banter = mild_only and rules.JOKING.search(text) is not None and learned_insult < 0.9
-        # so does praise for a person with no insult ("the lady who runs the group is lovely")
-        kind_words = praise and not insults and learned_insult < 0.9
-        if (
-            learned_insult >= LEARNED_AT["harassment"]
-            and not (praise and not targeted)
-            and not banter
-            and not kind_words
-            and not item.author_is_org
-        ):
+        # the learned score counts unless the text is banter or praise with no insult ("the
+        # lady who runs the group is lovely"), where only a confident score does
+        learned_counts = learned_insult >= LEARNED_AT["harassment"] and (
+            learned_insult >= 0.9 or not (joking or (praise and not insults))
+        )
+        if learned_counts and not (praise and not targeted) and not item.author_is_org:
             harass = max(harass, 0.55)
         harass = max(harass, threat * 0.95, hate_rule)
         scores["harassment"] = min(harass, 0.99)
@@ -250,11 +248,7 @@ class DefaultClassifier:
             + (["aimed at a person or the organisation"] if targeted and insults else [])
             + why["threat"][:1]
             + [h.reason() for h in hate_hits[:1]]
-            + (
-                [f"learned harassment score {learned_insult:.2f}"]
-                if learned_insult >= LEARNED_AT["harassment"] and not banter and not kind_words
-                else []
-            )
+            + ([f"learned harassment score {learned_insult:.2f}"] if learned_counts else [])
         ) or [f"offensive-language model score {ml.get('offensive', 0):.2f}, aimed at someone"]
 
         scores["negative_publicity"], why["negative_publicity"] = _negative_publicity(
@@ -313,13 +307,10 @@ def _negative_publicity(
         return 0.02, []
     hits = find(rules.COMPLAINT, text)
     at_org = _ORG_TARGET.search(text) is not None
-    # the learned complaint score counts in full only when the text addresses someone
-    # the learned score alone never flags: out of its airline domain it reads most text as
-    # negative. It grades the complaint and evaluation cues instead.
-    # without a complaint cue the model needs a clear margin: out of its airline domain a
-    # thank-you or a joke often scores 0.5-0.6
-    # thank-you or a joke often scores 0.5-0.6. A text that opens by addressing an account
-    # ("@airline …") is aimed at it, and the model's own score stands.
+    # The complaint model's score counts in full only when the text addresses someone, and
+    # without a complaint cue it needs NO_CUE_MARGIN more; otherwise it grades the complaint
+    # and evaluation cues. A text that opens by addressing an account ("@airline …") is aimed
+    # at it, and the model's own score stands.
     direct = text.startswith("@") or text.startswith(".@")
     margin = 0.0 if hits or direct else NO_CUE_MARGIN
     score = complaint_ml - margin if at_org else complaint_ml * 0.6
