@@ -17,6 +17,7 @@ from collections import Counter
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
+from typing import Any
 from zoneinfo import ZoneInfo
 
 from alerts.digest_text import Theme, quote, themes
@@ -483,8 +484,70 @@ def send_weekly(store: Store, config: Config, now: datetime) -> bool:
         if q.queued(s, key):
             return False
         outbox.enqueue_message(
-            s, kind="digest", key=key, severity="low", category="digest", message=message, now=now
+            s,
+            kind="digest",
+            key=key,
+            severity="low",
+            category="digest",
+            message=message,
+            now=now,
+            about=window_payload(window),
         )
         queued = q.queued(s, key)
     log.info("digest for %s queued: %s", window.label, queued)
     return queued
+
+
+# ------------------------------------------------------------------ after an erasure request
+
+
+def window_payload(window: Window) -> dict[str, str]:
+    """What a queued digest remembers of its period, so it can be built again."""
+    return {
+        "window_start": window.start.isoformat(),
+        "window_end": window.end.isoformat(),
+        "window_label": window.label,
+        "window_title": window.title,
+        "window_iso_week": window.iso_week or "",
+    }
+
+
+def _window_of(payload: dict[str, Any]) -> Window | None:
+    try:
+        return Window(
+            datetime.fromisoformat(str(payload["window_start"])),
+            datetime.fromisoformat(str(payload["window_end"])),
+            str(payload["window_label"]),
+            str(payload["window_title"]),
+            str(payload.get("window_iso_week") or "") or None,
+        )
+    except (KeyError, ValueError):
+        return None
+
+
+def rebuild_since(store: Store, config: Config, since: datetime) -> int:
+    """Build again every digest queued since `since` from what is stored now (erased text is gone).
+
+    A digest not yet sent gets its queued email replaced; a digest already written to the
+    outbox directory has its `.eml` copy rewritten (same name, Message-ID and date). One
+    sent through SMTP is only in the recipients' mailboxes: nothing to rewrite here.
+    """
+    import base64
+
+    from alerts import outbox
+    from alerts.digest_render import build_email
+
+    rebuilt = 0
+    with store.transaction() as s:
+        digests = q.digests_since(s, since)
+    for sent in digests:
+        window = _window_of(sent.payload)
+        if window is None:
+            continue
+        message = build_email(gather(store, config, window, sent.created_at), config)
+        if sent.state == "pending":
+            with store.transaction() as s:
+                q.replace_copy(s, sent.id, base64.b64encode(bytes(message)).decode("ascii"))
+            rebuilt += 1
+        rebuilt += outbox.rewrite_prebuilt(store, config, sent.id, message)
+    return rebuilt

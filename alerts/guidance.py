@@ -31,7 +31,7 @@ from typing import Any
 import jinja2
 from markupsafe import Markup, escape
 
-from alerts.view import AlertView, local_time
+from alerts.view import AlertView, Section, local_time
 from monitor.config import Config
 
 BLOCKS = ("headline", "actions", "public_reply", "private_message", "policy")
@@ -148,38 +148,65 @@ class Guidance:
         return self.actions[3:]
 
 
-def variables(view: AlertView, config: Config) -> dict[str, Any]:
+@dataclass(frozen=True)
+class Block:
+    """One category's guidance in an alert, and which comments it is about."""
+
+    section: Section
+    guidance: Guidance
+
+
+def sections(view: AlertView) -> tuple[Section, ...]:
+    if view.sections:
+        return view.sections
+    numbers = tuple(range(1, len(view.comments) + 1))
+    return (Section(view.category, view.category_name, view.guidance, view.severity, numbers),)
+
+
+def variables(view: AlertView, config: Config, section: Section | None = None) -> dict[str, Any]:
+    section = section or sections(view)[0]
+    shown = [view.comments[n - 1] for n in section.comments if 0 < n <= len(view.comments)]
     return {
         "organisation": config.organisation,
         "platform": view.platform_name or "the platform",
         "account": view.account or "",
         "region": config.alerts.region,
-        "severity": view.severity,
-        "category": view.category,
-        "count": len(view.comments) + view.more_comments,
+        "severity": section.severity,
+        "category": section.category,
+        "count": len(section.comments) + section.more,
         "escalated": view.escalations > 0,
-        "deleted": bool(view.comments) and all(c.deleted for c in view.comments),
-        "private": any(c.private for c in view.comments),
-        "staff": view.author_is_org,
+        "deleted": bool(shown) and all(c.deleted for c in shown),
+        "private": any(c.private for c in shown),
+        "staff": section.guidance == "staff_breach",
         "ico_deadline": local_time(view.created_at + timedelta(hours=72), config),
     }
 
 
+def blocks_for(view: AlertView, config: Config) -> tuple[Block, ...]:
+    """Each category's guidance, most severe first (an alert can group several categories)."""
+    return tuple(
+        Block(s, render_guidance(s.guidance, variables(view, config, s), config)) for s in sections(view)
+    )
+
+
 def guidance_for(view: AlertView, config: Config) -> Guidance:
-    """Render the category's guidance template; raises jinja2 errors for `check_templates`."""
-    template = env_for(config).get_template(f"guidance/{view.guidance}.md.j2")
+    """The main category's guidance (the first block)."""
+    return blocks_for(view, config)[0].guidance
+
+
+def render_guidance(name: str, values: dict[str, Any], config: Config) -> Guidance:
+    """Render one guidance template; raises jinja2 errors for `check_templates`."""
+    template = env_for(config).get_template(f"guidance/{name}.md.j2")
     missing = [b for b in BLOCKS if b not in template.blocks]
     if missing:
-        raise jinja2.TemplateError(f"guidance/{view.guidance}.md.j2: missing block(s) {', '.join(missing)}")
-    context = template.new_context(variables(view, config))
+        raise jinja2.TemplateError(f"guidance/{name}.md.j2: missing block(s) {', '.join(missing)}")
+    context = template.new_context(values)
     parts = {name: "".join(template.blocks[name](context)).strip() for name in BLOCKS}
     actions = list_items(parts["actions"])
     if not actions:
-        raise jinja2.TemplateError(
-            f"guidance/{view.guidance}.md.j2: the actions block needs a Markdown list ('- …')"
-        )
+        raise jinja2.TemplateError(f"guidance/{name}.md.j2: the actions block needs a Markdown list ('- …')")
     return Guidance(
-        name=view.guidance,
+        name=name,
         headline=" ".join(parts["headline"].split()),
         actions=actions,
         public_reply=parts["public_reply"],

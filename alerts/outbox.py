@@ -28,6 +28,7 @@ from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from email.message import EmailMessage
 from email.utils import format_datetime, getaddresses
+from pathlib import Path
 
 from sqlalchemy.orm import Session
 
@@ -64,7 +65,7 @@ def deliver_due(store: Store, config: Config, now: datetime, *, transport: Trans
     """Send every email that is due; return how many were delivered."""
     transport = transport or transport_for(config)
     sent, tried = 0, set[int]()
-    for _ in range(3):  # a second pass sends notices queued by the first (e.g. "alert failed")
+    for _ in range(3):  # later passes send what the first queued or released (notices, failed emails)
         with store.transaction() as session:
             due = [i for i in store_alerts.due_ids(session, now) if i not in tried]
         if not due:
@@ -78,6 +79,13 @@ def deliver_due(store: Store, config: Config, now: datetime, *, transport: Trans
                 continue
             if outcome is True:
                 sent += 1
+                if sent == 1:  # mail works: what was given up on goes now, whatever happened before
+                    with store.transaction() as session:
+                        released = store_alerts.release_failed(session, now)
+                    if released:
+                        log.warning(
+                            "mail is being delivered again: retrying %d failed email(s) now", released
+                        )
             elif isinstance(outcome, datetime):
                 # The mail server is unavailable: hold the whole queue until the same time,
                 # so that after an outage the alerts leave in the order they were raised.
@@ -85,6 +93,12 @@ def deliver_due(store: Store, config: Config, now: datetime, *, transport: Trans
                     store_alerts.defer_due(session, now, outcome)
                 return sent
     return sent
+
+
+def release_failed(store: Store, now: datetime) -> int:
+    """Retry every failed email now (at daemon start: the cause may have been fixed)."""
+    with store.transaction() as session:
+        return store_alerts.release_failed(session, now)
 
 
 def deliver_one(
@@ -98,16 +112,13 @@ def deliver_one(
         row = store_alerts.claim(session, alert_id, now, now + retry_delay(row.attempts + 1, row.severity))
         if row is None:
             return False
-        if row.attempts > 1 and _too_old(row, config, now):
-            _give_up(session, config, row, now, row.last_error or "not delivered in time")
-            return False
         try:
             prepared = prepare(session, config, row)
         except Exception as exc:  # a poison message: fail it, loudly, and move on
             log.exception("alert %d cannot be rendered", alert_id)
-            _give_up(session, config, row, now, f"cannot be rendered: {exc.__class__.__name__}: {exc}")
+            _give_up(session, config, row, now, f"cannot be rendered: {exc.__class__.__name__}: {exc}", None)
             return False
-        severity, kind, attempts = row.severity, row.kind, row.attempts
+        severity, kind, attempts, was_failed = row.severity, row.kind, row.attempts, row.state == "failed"
     try:
         transport.send(
             prepared.message,
@@ -116,14 +127,18 @@ def deliver_one(
             name=prepared.name,
         )
     except DeliveryError as exc:
+        retry_at = now + retry_delay(attempts, severity)
         with store.transaction() as session:
             row = store_alerts.get(session, alert_id)
             if row is None:
                 return False
-            if isinstance(exc, MessageRefused) or _too_old(row, config, now):
-                _give_up(session, config, row, now, str(exc))
+            if was_failed:  # already reported: keep trying quietly at the slow pace
+                store_alerts.mark_retry(session, alert_id, now, str(exc), retry_at)
+                log.warning("%s %d (%s, failed) still not delivered: %s", kind, alert_id, severity, exc)
+            elif isinstance(exc, MessageRefused) or _too_old(row, config, now):
+                _give_up(session, config, row, now, str(exc), retry_at)
+                return False  # the emails behind it are tried (and, if as old, given up on) too
             else:
-                retry_at = now + retry_delay(row.attempts, row.severity)
                 store_alerts.mark_retry(session, alert_id, now, str(exc), retry_at)
                 log.error(
                     "%s %d (%s) not delivered via %s (attempt %d): %s; retrying at %s",
@@ -135,13 +150,15 @@ def deliver_one(
                     exc,
                     retry_at.isoformat(timespec="seconds"),
                 )
-                return retry_at
-        return False
+        return False if isinstance(exc, MessageRefused) else retry_at
     with store.transaction() as session:
         store_alerts.mark_sent(
             session, alert_id, now, prepared.envelope.message_id, prepared.envelope.in_reply_to
         )
-    log.info("%s %d (%s) delivered via %s", kind, alert_id, severity, transport.description)
+    if was_failed:
+        log.warning("%s %d (%s) delivered after it had been given up on", kind, alert_id, severity)
+    else:
+        log.info("%s %d (%s) delivered via %s", kind, alert_id, severity, transport.description)
     return True
 
 
@@ -154,11 +171,14 @@ def _too_old(row: AlertRow, config: Config, now: datetime) -> bool:
     return now - since >= timedelta(hours=config.alerts.give_up_after_hours)
 
 
-def _give_up(session: Session, config: Config, row: AlertRow, now: datetime, error: str) -> None:
-    store_alerts.mark_failed(session, row.id, now, error)
+def _give_up(
+    session: Session, config: Config, row: AlertRow, now: datetime, error: str, retry_at: datetime | None
+) -> None:
+    store_alerts.mark_failed(session, row.id, now, error, retry_at)
     log.critical(
         "%s %d (%s %s, %s) could not be delivered and is marked failed after %d attempt(s): %s. "
-        "See `monitor alerts show %d`; after fixing the cause, `monitor alerts retry %d`.",
+        "It is still retried, and goes out as soon as mail works again. "
+        "See `monitor alerts show %d`; after fixing the cause, `monitor alerts retry %d` sends it now.",
         row.kind,
         row.id,
         row.severity,
@@ -177,7 +197,8 @@ def _give_up(session: Session, config: Config, row: AlertRow, now: datetime, err
             topic="failed",
             account=row.account,
             message=f"{row.kind.capitalize()} #{row.id} ({row.severity} {row.category}) could not be "
-            f"delivered: {error}",
+            f"delivered: {error}. It is still retried"
+            + (" every few minutes and goes out as soon as mail works again." if retry_at else "."),
             key=f"operator:failed:{row.id}:{row.attempts}",
         )
 
@@ -185,29 +206,36 @@ def _give_up(session: Session, config: Config, row: AlertRow, now: datetime, err
 # ------------------------------------------------------------------ building the message
 
 
-def prepare(session: Session, config: Config, row: AlertRow) -> Prepared:
+def file_name(row: AlertRow, escalations: int | None = None) -> str:
+    """The `.eml` name in the outbox directory: `000042-0-urgent-threat` (id, send number, what)."""
+    return f"{row.id:06d}-{row.escalations if escalations is None else escalations}-{row.severity}-{row.category}"
+
+
+def prepare(session: Session, config: Config, row: AlertRow, *, escalations: int | None = None) -> Prepared:
+    """Build the email for `row` (as its `escalations`-th send; default: the current one)."""
     sender = config.alerts.sender
     date = max(d for d in (row.created_at, row.due_at, row.last_escalated_at) if d is not None)
-    name = f"{row.id:06d}-{row.escalations}-{row.severity}-{row.category}"
+    sends = row.escalations if escalations is None else escalations
+    name = file_name(row, sends)
     if "eml_b64" in (row.payload or {}):
         return _prebuilt(config, row, name, date)
     env = render.Envelope(
         sender=sender,
         to=config.alerts.recipients,
-        message_id=render.message_id(row.key, row.created_at, row.escalations, sender),
+        message_id=render.message_id(row.key, row.created_at, sends, sender),
         date=date,
     )
     if row.kind == "operator":
         env = replace(env, to=config.alerts.operator or config.alerts.recipients)
         return Prepared(render.render_notice(view.from_rows(row, [], config), config, env), env, name)
-    references = _references(session, row, sender)
+    references = _references(session, row, sender, sends)
     env = replace(
         env,
-        cc=tuple(d for d in config.alerts.deputies if d not in env.to) if row.escalations else (),
+        cc=tuple(d for d in config.alerts.deputies if d not in env.to) if sends else (),
         references=references,
         in_reply_to=references[-1] if references else None,
     )
-    shown = view.from_rows(row, store_alerts.items_of(session, row.id), config)
+    shown = view.from_rows(row, store_alerts.items_of(session, row.id), config, escalations=sends)
     try:
         message = render.render_alert(shown, config, env)
     except Exception as exc:
@@ -216,7 +244,7 @@ def prepare(session: Session, config: Config, row: AlertRow) -> Prepared:
     return Prepared(message, env, name)
 
 
-def _references(session: Session, row: AlertRow, sender: str) -> tuple[str, ...]:
+def _references(session: Session, row: AlertRow, sender: str, sends: int) -> tuple[str, ...]:
     """Earlier emails in this thread, oldest first: earlier alerts, then this alert's earlier sends."""
     ids = [
         earlier.message_id or render.message_id(earlier.key, earlier.created_at, earlier.escalations, sender)
@@ -225,7 +253,7 @@ def _references(session: Session, row: AlertRow, sender: str) -> tuple[str, ...]
         )
         if earlier.sent_at is not None
     ]
-    ids += [render.message_id(row.key, row.created_at, n, sender) for n in range(row.escalations)]
+    ids += [render.message_id(row.key, row.created_at, n, sender) for n in range(sends)]
     return tuple(dict.fromkeys(ids))
 
 
@@ -233,6 +261,10 @@ def _prebuilt(config: Config, row: AlertRow, name: str, date: datetime) -> Prepa
     raw = base64.b64decode(str(row.payload["eml_b64"]))
     message = email.message_from_bytes(raw, _class=EmailMessage, policy=email.policy.default)
     assert isinstance(message, EmailMessage)
+    return _addressed(config, row, message, name, date)
+
+
+def _addressed(config: Config, row: AlertRow, message: EmailMessage, name: str, date: datetime) -> Prepared:
     sender = config.alerts.sender
     if not message["From"]:
         message["From"] = sender
@@ -263,6 +295,7 @@ def enqueue_message(
     category: str,
     message: EmailMessage,
     now: datetime,
+    about: dict[str, str] | None = None,
 ) -> None:
     """Queue a prebuilt email (e.g. the digest) for the same sender; a repeated `key` is ignored.
 
@@ -286,6 +319,71 @@ def enqueue_message(
             due_at=now,
             attempts=0,
             escalations=0,
-            payload={"eml_b64": base64.b64encode(bytes(message)).decode("ascii")},
+            payload={**(about or {}), "eml_b64": base64.b64encode(bytes(message)).decode("ascii")},
         ),
     )
+
+
+# ------------------------------------------------------------------ copies in the outbox directory
+
+
+def copies(folder: Path, alert_id: int) -> list[Path]:
+    """The `.eml` files written for one alert (one per send: the first and each escalation)."""
+    if not folder.is_dir():
+        return []
+    return sorted(folder.glob(f"{alert_id:06d}-*.eml"))
+
+
+def remove_copies(folder: Path, alert_ids: Sequence[int]) -> int:
+    removed = 0
+    for alert_id in alert_ids:
+        for path in copies(folder, alert_id):
+            path.unlink(missing_ok=True)
+            removed += 1
+    return removed
+
+
+def rewrite_prebuilt(store: Store, config: Config, alert_id: int, message: EmailMessage) -> int:
+    """Rewrite the `.eml` copies of a prebuilt email (a digest) with `message`, addressed as before."""
+    paths = copies(config.outbox_dir, alert_id)
+    if not paths:
+        return 0
+    with store.transaction() as session:
+        row = store_alerts.get(session, alert_id)
+        if row is None:
+            return 0
+        date = max(d for d in (row.created_at, row.due_at, row.last_escalated_at) if d is not None)
+        prepared = _addressed(config, row, message, file_name(row), date)
+    FileTransport(config.outbox_dir).send(
+        prepared.message, sender=prepared.envelope.sender, recipients=(), name=prepared.name
+    )
+    return 1
+
+
+def rewrite_copies(store: Store, config: Config, alert_ids: Sequence[int]) -> int:
+    """Write each alert's `.eml` copies again from what is stored now (after an erasure request).
+
+    Each copy keeps its file name, Message-ID and date; only what it quotes changes.
+    """
+    rewritten = 0
+    files = FileTransport(config.outbox_dir)
+    for alert_id in alert_ids:
+        paths = copies(config.outbox_dir, alert_id)
+        if not paths:
+            continue
+        with store.transaction() as session:
+            row = store_alerts.get(session, alert_id)
+            if row is None or row.kind != "alert":
+                continue
+            prepared = []
+            for path in paths:
+                sends = path.name.split("-")[1]
+                prepared.append(
+                    prepare(session, config, row, escalations=int(sends) if sends.isdigit() else 0)
+                )
+        for copy in prepared:
+            files.send(
+                copy.message, sender=copy.envelope.sender, recipients=copy.envelope.recipients, name=copy.name
+            )
+            rewritten += 1
+    return rewritten

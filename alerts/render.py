@@ -27,7 +27,7 @@ import jinja2
 
 from alerts import guidance as guidance_mod
 from alerts import mask as masking
-from alerts.view import AlertView, sample, sample_notice
+from alerts.view import AlertView, sample, sample_grouped, sample_notice
 from monitor.config import Config
 
 # Folding a header at 78 columns can drop the space between two encoded words (a CPython
@@ -73,7 +73,8 @@ def clean_header(text: str, limit: int = SUBJECT_MAX) -> str:
 
 
 def snippet(view: AlertView) -> str | None:
-    if view.category not in SNIPPET_CATEGORIES or not view.comments:
+    categories = {s.category for s in view.sections} | {view.category}
+    if not categories <= SNIPPET_CATEGORIES or not view.comments:
         return None
     first = view.comments[0]
     if first.private or first.masked or first.erased or not first.excerpt:
@@ -86,7 +87,7 @@ def subject_for(view: AlertView) -> str:
     where = view.platform_name or "social media"
     if view.account:
         where += f" ({view.account})"
-    subject = f"[{tag}] {view.category_name} on {where}"
+    subject = f"[{tag}] {' + '.join(view.category_names)} on {where}"
     words = snippet(view)
     if words:
         subject += f": “{words}”"
@@ -141,7 +142,9 @@ def render_alert(view: AlertView, config: Config, env: Envelope) -> EmailMessage
     templates = guidance_mod.env_for(config)
     subject = subject_for(view)
     context = _context(view, config, subject, env)
-    context["guidance"] = guidance_mod.guidance_for(view, config)
+    blocks = guidance_mod.blocks_for(view, config)
+    context["guidance"] = blocks[0].guidance  # the main category's (templates written for one)
+    context["blocks"] = blocks
     text = templates.get_template("email/alert.txt.j2").render(context)
     html = templates.get_template("email/alert.html.j2").render(context)
     return _assemble(subject, text, html, env, config, urgent=view.severity == "urgent")
@@ -175,7 +178,7 @@ def _tidy(text: str) -> str:
 def fallback(view: AlertView, config: Config, env: Envelope, error: str) -> EmailMessage:
     """A plain alert built without templates, for when a template fails at send time."""
     lines = [
-        f"{view.severity.upper()}: {view.category_name} on {view.platform_name} ({view.account or '-'})",
+        f"{view.severity.upper()}: {' + '.join(view.category_names)} on {view.platform_name} ({view.account or '-'})",
         "",
         "The guidance template for this alert could not be rendered, so this is the plain version.",
         f"(Template error: {clean_header(error, 300)}. Run `monitor check-config`.)",
@@ -183,7 +186,7 @@ def fallback(view: AlertView, config: Config, env: Envelope, error: str) -> Emai
     ]
     for c in view.comments:
         lines += [f"{c.kind} on {c.platform_name}, {c.when}:", *(f"  > {x}" for x in c.excerpt.splitlines())]
-        lines += [f"  Link: {c.permalink or 'none'}"]
+        lines += [f"  Link: {c.permalink or 'none'}", f"  Item number: {c.item_id}"]
         lines += [f"  Flagged: {', '.join(f'{f.name} {f.score:.2f}' for f in c.flags)}", ""]
     lines.append(config.alerts.ack_instructions.replace("{alert_id}", str(view.id)))
     subject = subject_for(view)
@@ -225,6 +228,11 @@ def check_templates(config: Config) -> list[str]:
             if problem and problem not in seen:
                 seen.add(problem)
                 problems.append(problem)
+    grouped = sample_grouped(config, ("risk_to_life", "threat", "confidentiality_risk", "harassment"))
+    problem = _try(lambda: render_alert(grouped, config, env), "email/alert.*.j2 (several categories)")
+    if problem and problem not in seen:
+        seen.add(problem)
+        problems.append(problem)
     for topic in ("auth", "failed", "other"):
         notice = replace(sample_notice(config), topic=topic)
         problem = _try(lambda n=notice: render_notice(n, config, env), "email/operator.*.j2")

@@ -23,6 +23,7 @@ from sqlalchemy.orm import Session
 
 from monitor.config import Config
 from monitor.store import alerts as store_alerts
+from monitor.store.items import item_digest
 from monitor.store.schema import AlertRow, ItemRow
 from monitor.types import LABELS, Finding, Severity
 
@@ -41,6 +42,20 @@ def severity_of(config: Config, findings: Sequence[Finding]) -> tuple[Severity, 
     rank, _, label = ranked[0]
     severity = next(s for s, r in RANK.items() if r == rank)
     return None if severity is Severity.LOW else (severity, label)
+
+
+def alert_key(session: Session, item: ItemRow) -> str:
+    """The alert's dedupe key: from the item's platform id, hashed (keys outlive erasure requests).
+
+    The same comment stored twice (it cannot be, but a key must never stop an alert being
+    queued) gets a numbered key rather than an error.
+    """
+    key = f"item:{item.platform}:{item_digest(item.platform, item.external_id)[:32]}"
+    candidate, n = key, 1
+    while store_alerts.exists(session, candidate):
+        n += 1
+        candidate = f"{key}:{n}"
+    return candidate
 
 
 def thread_key(item: ItemRow) -> str:
@@ -102,7 +117,7 @@ def decide(
     store_alerts.add_alert(
         session,
         AlertRow(
-            key=f"item:{item.platform}:{item.external_id}",
+            key=alert_key(session, item),
             kind="alert",
             severity=severity.value,
             category=category,

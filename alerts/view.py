@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
 from urllib.parse import urlsplit
 
@@ -56,6 +56,7 @@ class Flag:
 
 @dataclass(frozen=True)
 class Comment:
+    item_id: int  # our number for the item (`monitor hide ITEM_ID`); 0 in samples
     platform: str
     platform_name: str
     account: str
@@ -71,6 +72,28 @@ class Comment:
     erased: bool  # text erased under retention
     private: bool  # a direct message: never quote it publicly
     flags: tuple[Flag, ...]
+
+
+@dataclass(frozen=True)
+class Section:
+    """One category an alert is about, with the comments that carry it (numbered as shown)."""
+
+    category: str  # the label
+    name: str  # "Possible risk to life", "Possible data breach in our own post"
+    guidance: str  # the guidance template: the label, or "staff_breach"
+    severity: str
+    comments: tuple[int, ...]  # 1-based numbers of the shown comments
+    more: int = 0  # comments beyond those shown that carry it
+
+    @property
+    def about(self) -> str:
+        """'comment 1', 'comments 1 and 3', 'comments 1, 2 and 4 (and 3 more)'."""
+        numbers = [str(n) for n in self.comments]
+        if len(numbers) > 1:
+            text = f"comments {', '.join(numbers[:-1])} and {numbers[-1]}"
+        else:
+            text = f"comment {numbers[0]}" if numbers else "comments not shown"
+        return text + (f" (and {self.more} more)" if self.more else "")
 
 
 @dataclass(frozen=True)
@@ -93,14 +116,21 @@ class AlertView:
     more_comments: int  # grouped comments not shown
     message: str = ""  # operator notices: what happened
     topic: str = ""  # operator notices: auth, failed, …
+    sections: tuple[Section, ...] = ()  # every category that needs action, most severe first
 
     @property
     def author_is_org(self) -> bool:
         return any(c.author_is_org for c in self.comments)
 
     @property
+    def category_names(self) -> tuple[str, ...]:
+        return tuple(s.name for s in self.sections) or (self.category_name,)
+
+    @property
     def other_labels(self) -> tuple[str, ...]:
-        seen = {f.label for c in self.comments for f in c.flags} - {self.category}
+        """Labels flagged in this alert that need no guidance of their own (e.g. a question)."""
+        guided = {s.category for s in self.sections} | {self.category}
+        seen = {f.label for c in self.comments for f in c.flags} - guided
         return tuple(LABEL_NAMES.get(label, label) for label in LABELS if label in seen)
 
 
@@ -130,13 +160,35 @@ def shorten(text: str, limit: int) -> tuple[str, bool]:
     return cut.rstrip() + " …", True
 
 
+_QUOTED = re.compile(r'"[^"]*"?|“[^”]*”?|‘[^’]*’?')
+
+
+def masked_reason(reason: str) -> str:
+    """A reason without the evidence it quotes: `health detail: "anxiety"` → `health detail`.
+
+    Reasons quote the comment; in a masked comment that would undo the masking, so only
+    the kind of evidence is shown (the classifier's own words, never the comment's).
+    """
+    head = re.split(r":|\s\(", reason, maxsplit=1)[0]
+    head = " ".join(_QUOTED.sub(" ", head).split()).strip(" ;,-")
+    return head or "evidence masked"
+
+
 def comment_of(entry: AlertItem, config: Config) -> Comment:
     item = entry.item
+    confidential = any(f.label == "confidentiality_risk" for f in entry.findings)
+    masking_on = confidential and not config.alerts.include_full_text and item.text is not None
     flags = tuple(
-        Flag(f.label, LABEL_NAMES.get(f.label, f.label), float(f.score), tuple(f.reasons or ()))
+        Flag(
+            f.label,
+            LABEL_NAMES.get(f.label, f.label),
+            float(f.score),
+            tuple(dict.fromkeys(masked_reason(r) for r in f.reasons or ()))
+            if masking_on
+            else tuple(f.reasons or ()),
+        )
         for f in sorted(entry.findings, key=lambda f: LABELS.index(f.label) if f.label in LABELS else 99)
     )
-    confidential = any(f.label == "confidentiality_risk" for f in flags)
     text = item.text
     masked = False
     if text is None:
@@ -152,6 +204,7 @@ def comment_of(entry: AlertItem, config: Config) -> Comment:
     elif item.author_name or item.author_handle:
         author = item.author_name or f"@{(item.author_handle or '').lstrip('@')}"
     return Comment(
+        item_id=item.id,
         platform=item.platform,
         platform_name=PLATFORM_NAMES.get(item.platform, item.platform),
         account=item.account,
@@ -185,35 +238,82 @@ def _first_the_reason(alert: AlertRow, entries: Sequence[AlertItem]) -> list[Ale
     return sorted(entries, key=key)
 
 
-def from_rows(alert: AlertRow, entries: Sequence[AlertItem], config: Config) -> AlertView:
+RANK = {"urgent": 0, "high": 1, "low": 2}
+
+
+def sections_of(alert: AlertRow, entries: Sequence[AlertItem], config: Config) -> tuple[Section, ...]:
+    """Every category in the alert that calls for action, most severe first, with its comments.
+
+    A category counts when routing would email it (not a low-severity label such as a
+    question, and for our own posts only a possible confidentiality breach).
+    """
+    found: dict[str, tuple[str, str, list[int]]] = {}  # guidance name → (label, severity, numbers)
+    for number, entry in enumerate(entries, start=1):
+        for f in entry.findings:
+            severity = str(config.alerts.severity.get(f.label, "low"))
+            if f.label not in LABELS or severity == "low":
+                continue
+            if entry.item.author_is_org and f.label != "confidentiality_risk":
+                continue
+            name = guidance_name(f.label, bool(entry.item.author_is_org))
+            found.setdefault(name, (f.label, severity, []))[2].append(number)
+    if not found:  # nothing routable left (e.g. re-classified after an edit): the alert's own category
+        name = guidance_name(alert.category, any(e.item.author_is_org for e in entries))
+        found[name] = (alert.category, alert.severity, list(range(1, len(entries) + 1)))
+    ordered = sorted(
+        found.items(),
+        key=lambda kv: (
+            RANK.get(kv[1][1], 3),
+            LABELS.index(kv[1][0]) if kv[1][0] in LABELS else 99,
+            kv[0] == "staff_breach",
+        ),
+    )
+    return tuple(
+        Section(
+            category=label,
+            name=STAFF_BREACH_NAME
+            if name == "staff_breach"
+            else LABEL_NAMES.get(label, label.replace("_", " ")),
+            guidance=name,
+            severity=severity,
+            comments=tuple(n for n in numbers if n <= MAX_COMMENTS),
+            more=sum(1 for n in numbers if n > MAX_COMMENTS),
+        )
+        for name, (label, severity, numbers) in ordered
+    )
+
+
+def from_rows(
+    alert: AlertRow, entries: Sequence[AlertItem], config: Config, *, escalations: int | None = None
+) -> AlertView:
     entries = _first_the_reason(alert, entries)
     comments = tuple(comment_of(e, config) for e in entries[:MAX_COMMENTS])
-    # Staff-breach guidance only when our own post is the one that carries the finding.
-    org = any(e.item.author_is_org and any(f.label == alert.category for f in e.findings) for e in entries)
+    sections = sections_of(alert, entries, config) if alert.kind == "alert" else ()
     platform = entries[0].item.platform if entries else None
     payload = alert.payload or {}
-    name = guidance_name(alert.category, org)
+    main = sections[0] if sections else None
     return AlertView(
         id=alert.id,
         key=alert.key,
         kind=alert.kind,
         severity=alert.severity,
         category=alert.category,
-        category_name=STAFF_BREACH_NAME
-        if name == "staff_breach"
+        category_name=main.name
+        if main
         else LABEL_NAMES.get(alert.category, alert.category.replace("_", " ")),
-        guidance=name,
+        guidance=main.guidance if main else guidance_name(alert.category, False),
         account=alert.account,
         platform=platform,
         platform_name=PLATFORM_NAMES.get(platform or "", platform or ""),
         created=local_time(alert.created_at, config),
         created_at=alert.created_at,
-        escalations=alert.escalations or 0,
+        escalations=(alert.escalations or 0) if escalations is None else escalations,
         escalate_after_minutes=config.alerts.escalate_after_minutes,
         comments=comments,
         more_comments=max(0, len(entries) - MAX_COMMENTS),
         message=str(payload.get("message", "")),
         topic=alert.category if alert.kind == "operator" else "",
+        sections=sections,
     )
 
 
@@ -246,6 +346,7 @@ def sample(
     flag = Flag(label, LABEL_NAMES.get(label, label), 0.91, ("sample reason: keyword match", "second reason"))
     excerpt = masking.mask(text, author_is_org=staff) if confidential else text
     comment = Comment(
+        item_id=4242,
         platform="facebook",
         platform_name="Facebook",
         account="facebook-main",
@@ -279,6 +380,26 @@ def sample(
         escalate_after_minutes=config.alerts.escalate_after_minutes,
         comments=(comment,) * count,
         more_comments=0,
+        sections=(
+            Section(
+                category=label,
+                name=STAFF_BREACH_NAME if staff else LABEL_NAMES.get(label, label),
+                guidance=category,
+                severity=severity,
+                comments=tuple(range(1, count + 1)),
+            ),
+        ),
+    )
+
+
+def sample_grouped(config: Config, categories: Sequence[str] = ("risk_to_life", "threat")) -> AlertView:
+    """An alert that groups comments of several categories (one comment each), most severe first."""
+    views = [sample(c, str(config.alerts.severity.get(c, "high")), config) for c in categories]
+    first = views[0]
+    return replace(
+        first,
+        comments=tuple(v.comments[0] for v in views),
+        sections=tuple(replace(v.sections[0], comments=(n,)) for n, v in enumerate(views, start=1)),
     )
 
 

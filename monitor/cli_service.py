@@ -40,6 +40,7 @@ def forget(obj: Obj, handle: str, platform: str | None, yes: bool, demo: bool) -
 
     For a UK GDPR erasure request. The log keeps only the count, never the handle.
     """
+    from monitor import erasure
     from monitor.store import retention
 
     if not handle.strip().lstrip("@"):
@@ -51,20 +52,25 @@ def forget(obj: Obj, handle: str, platform: str | None, yes: bool, demo: bool) -
             count = retention.count_author(session, handle, platform)
         if count and not yes:
             click.confirm(
-                f"Erase {count} stored item(s) by {handle}{where}, with their findings and queued emails?",
+                f"Erase {count} stored item(s) by {handle}{where}, with their findings, and take their "
+                "comments out of alerts and the outbox?",
                 abort=True,
             )
-        with store.transaction() as session:
-            done = retention.forget(session, handle, datetime.now(UTC), platform=platform)
-        files = retention.remove_eml(config.outbox_dir, done.message_ids)
+        done = erasure.forget(store, config, handle, datetime.now(UTC), platform=platform)
     if not done.items:
         click.echo(f"Nothing stored by {handle}{where}. The request is logged (count only).")
         return
+    click.echo(f"Erased {done.items} item(s) by {handle}{where}.")
     click.echo(
-        f"Erased {done.items} item(s) by {handle}{where}: {done.alerts_deleted} queued email(s) deleted, "
-        f"{done.alerts_scrubbed} sent alert(s) kept without the text, {files} .eml file(s) removed."
+        f"  Alerts: {done.alerts_trimmed} kept for the other people in them, without this person's comments; "
+        f"{done.alerts_kept} kept as a record without text; {done.alerts_deleted} queued email(s) deleted."
     )
     click.echo(
-        "Copies outside the monitor (emails already sent, the platform itself) are not touched: "
+        f"  Outbox: {done.files_removed} .eml file(s) removed, {done.files_rewritten} rewritten; "
+        f"{done.digests_rebuilt} digest(s) built again."
+    )
+    click.echo(
+        "  If the same comments are fetched again they are not stored again.\n"
+        "Copies outside the monitor (emails already delivered, the platform itself) are not touched: "
         "delete those by hand if the request covers them."
     )

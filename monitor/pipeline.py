@@ -22,9 +22,17 @@ from classifiers.base import Classifier
 from classifiers.base import load as load_classifier
 from connectors.base import DEFAULT_TIMEOUT, Connector, connector_class
 from monitor import __version__
+from monitor.clean import clean_page
 from monitor.config import AccountConfig, Config
-from monitor.errors import AuthError, ConnectorError, PermanentError, RateLimited, TransientError
-from monitor.store import Store, accounts, items
+from monitor.errors import (
+    AuthError,
+    ConnectorError,
+    PermanentError,
+    RateLimited,
+    StorageError,
+    TransientError,
+)
+from monitor.store import Store, accounts, intake, items
 from monitor.store import alerts as store_alerts
 from monitor.types import (
     LABELS,
@@ -136,28 +144,28 @@ def scan(
 def poll(
     ctx: Context, cfg: AccountConfig, *, since: datetime | None = None, progress: Progress | None = None
 ) -> AccountResult:
-    """Fetch one account and store what it returns, page by page (fetch → store)."""
+    """Fetch one account and store what it returns, page by page (fetch → clean → store)."""
     now = ctx.clock()
     with ctx.store.transaction() as session:
         accounts.record_attempt(session, cfg.name, now)
         marks = items.load_marks(session, cfg.name)
+    intake.retry_set_aside(ctx.store, cfg.name, now, keep_raw=ctx.config.retention.keep_raw)
     fetched = new = updated = requests_made = reads = 0
     warnings: list[str] = []
     try:
         connector = connector_for(ctx, cfg)
-        for page in connector.fetch(marks, since):
-            with ctx.store.transaction() as session:  # items and their marks: one transaction
-                saved = items.save_items(session, page.items, now, keep_raw=ctx.config.retention.keep_raw)
-                gone = items.mark_deleted(session, cfg.platform, page.deleted, now)
-                items.save_marks(session, cfg.name, page.marks, now)
-                accounts.add_usage(
-                    session, cfg.name, now.date().isoformat(), requests=page.requests, reads=page.reads
-                )
+        for raw_page in connector.fetch(marks, since):
+            page = clean_page(raw_page)  # the one boundary: every string from a platform made safe
+            saved = intake.save_page(
+                ctx.store, cfg.name, cfg.platform, page, now, keep_raw=ctx.config.retention.keep_raw
+            )
+            if saved.set_aside:
+                report_set_aside(ctx, cfg, saved.set_aside, now)
             for warning in page.warnings:
                 log.warning("%s: %s", cfg.name, warning)
             warnings.extend(page.warnings)
             fetched += len(page.items)
-            new, updated = new + saved.new, updated + saved.updated + gone
+            new, updated = new + saved.new, updated + saved.updated
             requests_made, reads = requests_made + page.requests, reads + page.reads
             if progress:
                 progress(cfg.name, fetched)
@@ -166,6 +174,8 @@ def poll(
     except ConnectorError as exc:
         record_failure(ctx, cfg, exc)
         return AccountResult(cfg.name, fetched, new, updated, requests_made, reads, str(exc), tuple(warnings))
+    except StorageError:
+        raise  # the database itself is failing: the daemon's job runner deals with that
     except Exception as exc:  # a bug in one connector must not stop the others
         log.exception("%s: unexpected error while polling", cfg.name)
         failure = TransientError(f"internal error: {exc.__class__.__name__}: {exc}")
@@ -176,6 +186,22 @@ def poll(
     with ctx.store.transaction() as session:
         accounts.record_success(session, cfg.name, ctx.clock())
     return AccountResult(cfg.name, fetched, new, updated, requests_made, reads, None, tuple(warnings))
+
+
+def report_set_aside(ctx: Context, cfg: AccountConfig, errors: Sequence[str], now: datetime) -> None:
+    """Items that could not be stored: one operator notice per account per day, never silence."""
+    with ctx.store.transaction() as session:
+        notices.queue(
+            session,
+            ctx.config,
+            now,
+            topic="set-aside",
+            account=cfg.name,
+            message=f"{len(errors)} item(s) from {cfg.name} could not be stored and were set aside "
+            f"(the account carries on; they are retried at every poll). First error: {errors[0]}. "
+            "See `monitor status`.",
+            key=f"operator:set-aside:{cfg.name}:{now.date().isoformat()}",
+        )
 
 
 def backoff(failures: int, *, base: float = 60.0, cap: float = 3600.0) -> timedelta:
@@ -216,19 +242,71 @@ def classify_pending(ctx: Context) -> tuple[int, Counter[str], int]:
         if not batch or ctx.stop.is_set():
             return classified, findings, queued
         results = classify_safely(ctx.classifier, [text for _, text in batch])
-        now = ctx.clock()
-        with ctx.store.transaction() as session, session.no_autoflush:  # findings and alerts: one transaction
-            by_id = items.rows_by_id(session, [item_id for item_id, _ in batch])
-            verdicts = [
-                (by_id[i], to_findings(r)) for (i, _), r in zip(batch, results, strict=True) if i in by_id
-            ]
-            items.save_classifications(session, verdicts, ctx.classifier.name, now)
-            for row, found in verdicts:
-                if found:
-                    queued += route.decide(session, ctx.config, row, found, now)
-                    findings.update(f.label for f in found)
+        verdicts = [(i, to_findings(r)) for (i, _), r in zip(batch, results, strict=True)]
+        try:
+            counted, added = decide_batch(ctx, verdicts)
+        except StorageError:  # one item's findings or alert cannot be stored: the others must be
+            log.warning("a batch of %d classifications could not be stored at once; one by one", len(batch))
+            counted, added = Counter[str](), 0
+            for verdict in verdicts:
+                try:
+                    one, n = decide_batch(ctx, [verdict])
+                except StorageError as exc:
+                    set_aside_routing(ctx, verdict[0], verdict[1], str(exc))
+                    continue
+                counted, added = counted + one, added + n
+        findings.update(counted)
+        queued += added
         classified += len(batch)
         last_id = batch[-1][0]
+
+
+def decide_batch(ctx: Context, verdicts: Sequence[tuple[int, list[Finding]]]) -> tuple[Counter[str], int]:
+    """Store a batch's findings and queue its alerts, in one transaction (the transactional outbox)."""
+    now, counted, queued, failed = ctx.clock(), Counter[str](), 0, []
+    with ctx.store.transaction() as session, session.no_autoflush:
+        by_id = items.rows_by_id(session, [item_id for item_id, _ in verdicts])
+        rows = [(by_id[i], found) for i, found in verdicts if i in by_id]
+        items.save_classifications(session, rows, ctx.classifier.name, now)
+        for row, found in rows:
+            if not found:
+                continue
+            try:
+                with session.begin_nested():  # a bug routing one item never loses the batch
+                    queued += route.decide(session, ctx.config, row, found, now)
+            except Exception as exc:
+                log.exception("item %d: its alert could not be queued; set aside", row.id)
+                row.classified_at = None  # classified and routed again at the next pass
+                failed.append((row.id, found, f"{exc.__class__.__name__}: {exc}"))
+                continue
+            counted.update(f.label for f in found)
+    for item_id, found, error in failed:
+        set_aside_routing(ctx, item_id, found, error)
+    intake.routed(ctx.store, [i for i, found in verdicts if found and i not in {f[0] for f in failed}])
+    return counted, queued
+
+
+def set_aside_routing(ctx: Context, item_id: int, found: Sequence[Finding], error: str) -> None:
+    """An item whose alert could not be queued: recorded, retried, and reported to the operator at once."""
+    now = ctx.clock()
+    with ctx.store.transaction() as session:
+        row = items.rows_by_id(session, [item_id]).get(item_id)
+        account, platform = (row.account, row.platform) if row else ("?", "?")
+    if not intake.set_aside_route(ctx.store, item_id, account, platform, error, now):
+        return
+    labels = ", ".join(f.label for f in found) or "no label"
+    with ctx.store.transaction() as session:
+        notices.queue(
+            session,
+            ctx.config,
+            now,
+            topic="set-aside",
+            account=account,
+            message=f"Item {item_id} on {account} was flagged ({labels}) but its alert could not be "
+            f"queued: {error}. It is retried at every classification pass; until then look at it "
+            f"with `monitor status`. This is a bug: please report it.",
+            key=f"operator:route:{item_id}",
+        )
 
 
 def to_findings(result: Classification) -> list[Finding]:

@@ -23,6 +23,7 @@ from __future__ import annotations
 import logging
 import os
 import signal
+import socket
 import threading
 import time as _time
 from collections.abc import Callable, Mapping
@@ -296,8 +297,20 @@ class Service:
         self._wedged_logged = False
         if self.store.engine.dialect.name == "postgresql":
             self._check_lock()
+        try:  # what `monitor status` reads: a daemon that stops beating is reported
+            with self.store.transaction() as session:
+                schedule.heartbeat(session, now)
+        except StorageError as exc:
+            self._database_failed(exc)
+            return
         if self.notifier.ping():
             self.pings += 1
+
+    def poll_seconds(self) -> int:
+        """The shortest poll interval: `status` calls the daemon dead after two of them without a beat."""
+        intervals = [poll_interval(cfg, self.timings) for cfg in self.accounts.values()]
+        shortest = min(intervals, default=timedelta(minutes=10))
+        return max(int(shortest.total_seconds()), int(self.heartbeat_interval().total_seconds()), 1)
 
     def wedged(self, now: datetime) -> str | None:
         """Why the daemon is not working, or None when it is."""
@@ -353,6 +366,14 @@ class Service:
     # ------------------------------------------------------------ start and stop
 
     def start(self) -> None:
+        now = self.ctx.clock()
+        with self.store.transaction() as session:
+            schedule.daemon_started(
+                session, now, pid=os.getpid(), host=socket.gethostname(), poll_seconds=self.poll_seconds()
+            )
+        released = outbox.release_failed(self.store, now)  # the cause may have been fixed before a restart
+        if released:
+            log.warning("retrying %d email(s) that had been given up on", released)
         self.add_jobs()
         self.scheduler.start()
         for name in self.accounts:
@@ -388,6 +409,11 @@ class Service:
             while self._running and (left := deadline - _time.monotonic()) > 0:
                 self._state.wait(left)
             unfinished = sorted(self._running)
+        try:
+            with self.store.transaction() as session:
+                schedule.daemon_stopped(session, self.ctx.clock())
+        except StorageError as exc:
+            log.warning("could not record the stop: %s", exc)
         if unfinished:
             log.error(
                 "stopping with %s still running; its open transaction is rolled back by the database",

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import and_, func, or_, select, update
+from sqlalchemy import ColumnElement, and_, func, or_, select, update
 from sqlalchemy.orm import Session
 
 from monitor.store.schema import AlertEventRow, AlertItemRow, AlertRow, FindingRow, ItemRow
@@ -90,17 +90,29 @@ def add_event(
 # ------------------------------------------------------------------ the sender
 
 
-def due_ids(session: Session, now: datetime, limit: int = 200) -> list[int]:
-    """Alerts to send now: urgent first, then oldest first."""
-    rows = session.execute(
-        select(AlertRow.id, AlertRow.severity)
-        .where(
+DELIVERABLE = ("pending", "failed")  # a failed email is still retried, slowly, until it goes
+
+
+def _due(now: datetime) -> ColumnElement[bool]:
+    """Pending and due; or failed (given up on *schedule*, reported) and due for its slow retry.
+
+    A failed email with no retry time is one that cannot be built at all; only
+    `monitor alerts retry` queues it again.
+    """
+    return or_(
+        and_(
             AlertRow.state == "pending",
             AlertRow.due_at <= now,
             or_(AlertRow.next_attempt_at.is_(None), AlertRow.next_attempt_at <= now),
-        )
-        .order_by(AlertRow.id)
-        .limit(limit)
+        ),
+        and_(AlertRow.state == "failed", AlertRow.next_attempt_at <= now),
+    )
+
+
+def due_ids(session: Session, now: datetime, limit: int = 200) -> list[int]:
+    """Alerts to send now: urgent first, then oldest first."""
+    rows = session.execute(
+        select(AlertRow.id, AlertRow.severity).where(_due(now)).order_by(AlertRow.id).limit(limit)
     ).all()
     return [r.id for r in sorted(rows, key=lambda r: (SEVERITY_ORDER.get(r.severity, 3), r.id))]
 
@@ -111,13 +123,13 @@ def claim(session: Session, alert_id: int, now: datetime, retry_at: datetime) ->
     Conditional on the row still being due: two senders never both claim one attempt.
     """
     row = session.get(AlertRow, alert_id)
-    if row is None or row.state != "pending":
+    if row is None or row.state not in DELIVERABLE:
         return None
     result = session.execute(
         update(AlertRow)
         .where(
             AlertRow.id == alert_id,
-            AlertRow.state == "pending",
+            AlertRow.state == row.state,
             AlertRow.attempts == row.attempts,
         )
         .values(attempts=row.attempts + 1, next_attempt_at=retry_at)
@@ -155,6 +167,8 @@ def mark_sent(
         return
     row.state, row.sent_at, row.message_id, row.in_reply_to = "sent", now, message_id, in_reply_to
     row.next_attempt_at, row.last_error = None, None
+    if "eml_b64" in (row.payload or {}):  # a prebuilt email (a digest) quotes comments: not kept once sent
+        row.payload = {k: v for k, v in row.payload.items() if k != "eml_b64"} | {"copy": "cleared when sent"}
     add_event(session, alert_id, now, "monitor", "sent", f"{message_id} (attempt {row.attempts})")
 
 
@@ -166,13 +180,38 @@ def mark_retry(session: Session, alert_id: int, now: datetime, error: str, retry
     add_event(session, alert_id, now, "monitor", "retry", error[:500])
 
 
-def mark_failed(session: Session, alert_id: int, now: datetime, error: str) -> AlertRow | None:
+def mark_failed(
+    session: Session, alert_id: int, now: datetime, error: str, retry_at: datetime | None
+) -> AlertRow | None:
+    """Give up on schedule: the email is reported as failed, and still retried at `retry_at` (None: never)."""
     row = session.get(AlertRow, alert_id)
     if row is None:
         return None
-    row.state, row.last_error, row.next_attempt_at = "failed", error[:2000], None
+    row.state, row.last_error, row.next_attempt_at = "failed", error[:2000], retry_at
     add_event(session, alert_id, now, "monitor", "failed", error[:500])
     return row
+
+
+def release_failed(session: Session, now: datetime) -> int:
+    """Mail works again: every failed email that is still being retried is due now."""
+    result = session.execute(
+        update(AlertRow)
+        .where(AlertRow.state == "failed", AlertRow.next_attempt_at > now)
+        .values(next_attempt_at=now)
+    )
+    return int(getattr(result, "rowcount", 0) or 0)
+
+
+def failed_waiting(session: Session) -> int:
+    """Failed emails still being retried."""
+    return (
+        session.scalar(
+            select(func.count())
+            .select_from(AlertRow)
+            .where(AlertRow.state == "failed", AlertRow.next_attempt_at.is_not(None))
+        )
+        or 0
+    )
 
 
 # ------------------------------------------------------------------ escalation
@@ -310,13 +349,5 @@ def waiting(session: Session) -> int:
 
 def defer_due(session: Session, now: datetime, until: datetime) -> int:
     """Hold every email that is due now until `until` (the mail server is unavailable)."""
-    result = session.execute(
-        update(AlertRow)
-        .where(
-            AlertRow.state == "pending",
-            AlertRow.due_at <= now,
-            or_(AlertRow.next_attempt_at.is_(None), AlertRow.next_attempt_at <= now),
-        )
-        .values(next_attempt_at=until)
-    )
+    result = session.execute(update(AlertRow).where(_due(now)).values(next_attempt_at=until))
     return int(getattr(result, "rowcount", 0) or 0)

@@ -44,6 +44,14 @@ def _safe_url(url: str) -> str:
         return "<unparseable database URL>"
 
 
+def describe(exc: SQLAlchemyError) -> str:
+    """The driver's first line, never the statement or its parameters (they hold comment text)."""
+    orig = getattr(exc, "orig", None)
+    detail = str(orig) if orig is not None else str(exc)
+    first = detail.strip().splitlines()[0] if detail.strip() else ""
+    return f"{exc.__class__.__name__}: {first[:300]}"
+
+
 class Store:
     """The database: an engine, a session factory, and the daemon's lock."""
 
@@ -65,7 +73,7 @@ class Store:
                 with session.begin():
                     yield session
             except SQLAlchemyError as exc:
-                raise StorageError(f"database error on {self.url}: {exc.__class__.__name__}: {exc}") from exc
+                raise StorageError(f"database error on {self.url}: {describe(exc)}") from exc
 
     def upgrade(self) -> list[str]:
         """Apply pending migrations; return the revisions applied."""

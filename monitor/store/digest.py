@@ -291,3 +291,28 @@ class Outcome:
 def outcome(session: Session, key: str) -> Outcome | None:
     row = session.scalars(select(AlertRow).where(AlertRow.key == key)).first()
     return None if row is None else Outcome(row.state, row.sent_at, row.last_error)
+
+
+@dataclass(frozen=True)
+class Sent:
+    """A digest email in the outbox: enough to build it again for the same period."""
+
+    id: int
+    state: str
+    created_at: datetime
+    payload: dict[str, Any]
+
+
+def digests_since(session: Session, since: datetime) -> list[Sent]:
+    """Digest emails queued at or after `since` (they may quote comments from then on)."""
+    rows = session.scalars(
+        select(AlertRow).where(AlertRow.kind == "digest", AlertRow.created_at >= since).order_by(AlertRow.id)
+    )
+    return [Sent(r.id, r.state, r.created_at, dict(r.payload or {})) for r in rows]
+
+
+def replace_copy(session: Session, alert_id: int, eml_b64: str) -> None:
+    """A digest not yet sent gets the email built again (after an erasure request)."""
+    row = session.get(AlertRow, alert_id)
+    if row is not None and "eml_b64" in (row.payload or {}):
+        row.payload = {**row.payload, "eml_b64": eml_b64}

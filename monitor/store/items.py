@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
@@ -11,24 +12,23 @@ from sqlalchemy import delete, insert, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
-from monitor.store.schema import FindingRow, ItemRow, MarkRow
+from monitor.clean import MAX_TEXT, clean_text
+from monitor.store.schema import ErasedItemRow, FindingRow, ItemRow, MarkRow
 from monitor.types import Finding, Item, Mark
 
-# Stored text is capped: a 1 MB comment is kept as its first 20,000 characters.
-MAX_TEXT = 20_000
+__all__ = ["MAX_TEXT", "Saved", "item_digest", "save_items"]
 
 
 @dataclass(frozen=True)
 class Saved:
     new: int = 0
     updated: int = 0  # edited or deleted on the platform since we last saw it
+    erased: int = 0  # fetched again after an erasure request, and not stored
 
 
-def clean_text(text: str) -> str:
-    """Text safe for every database: no NUL, no lone surrogates, bounded length."""
-    text = text.replace("\x00", "\ufffd")
-    text = text.encode("utf-8", "replace").decode("utf-8")
-    return text[:MAX_TEXT]
+def item_digest(platform: str, external_id: str) -> str:
+    """A hash of an item's platform id: how erased items are remembered, and alert keys made."""
+    return hashlib.sha256(f"{platform}\x00{external_id}".encode()).hexdigest()
 
 
 def _row_values(item: Item, now: datetime, keep_raw: bool) -> dict[str, Any]:
@@ -64,6 +64,14 @@ def save_items(session: Session, items: Sequence[Item], now: datetime, *, keep_r
     if not items:
         return Saved()
     by_key = {(i.platform, i.external_id): i for i in items}  # last one wins within a page
+    digests = {item_digest(*key): key for key in by_key}
+    forgotten = set(
+        session.scalars(select(ErasedItemRow.digest).where(ErasedItemRow.digest.in_(list(digests))))
+    )
+    for digest in forgotten:  # an erasure request covers the comment for good
+        del by_key[digests[digest]]
+    if not by_key:
+        return Saved(erased=len(forgotten))
     existing = {
         (row.platform, row.external_id): row
         for row in session.scalars(
@@ -91,7 +99,7 @@ def save_items(session: Session, items: Sequence[Item], now: datetime, *, keep_r
             row.edited_at = item.updated_at or now
             row.classified_at = None  # classify the new wording
             updated += 1
-    return Saved(new=len(new_rows), updated=updated)
+    return Saved(new=len(new_rows), updated=updated, erased=len(forgotten))
 
 
 def mark_deleted(session: Session, platform: str, external_ids: Iterable[str], now: datetime) -> int:

@@ -11,7 +11,7 @@ The log (`erasures`) holds counts only: never a handle, name or text.
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from pathlib import Path
@@ -19,8 +19,18 @@ from pathlib import Path
 from sqlalchemy import ColumnElement, delete, func, or_, select, update
 from sqlalchemy.orm import Session
 
+from monitor.store.alerts import add_event
 from monitor.store.db import Store
-from monitor.store.schema import AlertItemRow, AlertRow, ErasureRow, FindingRow, ItemRow
+from monitor.store.items import item_digest
+from monitor.store.schema import (
+    AlertItemRow,
+    AlertRow,
+    ErasedItemRow,
+    ErasureRow,
+    FindingRow,
+    ItemRow,
+    SetAsideRow,
+)
 
 log = logging.getLogger(__name__)
 BATCH = 500
@@ -36,8 +46,9 @@ class Purged:
 class Forgotten:
     items: int
     alerts_deleted: int  # queued emails that covered only this person's items
-    alerts_scrubbed: int  # sent alerts kept for the record, their copy of the text removed
-    message_ids: tuple[str, ...]  # to find and remove `.eml` copies
+    alerts_scrubbed: tuple[int, ...]  # alerts every comment of which was erased: kept as a record, no text
+    alerts_trimmed: tuple[int, ...]  # alerts that also cover other people: theirs stay, intact
+    created: tuple[datetime, ...]  # when the erased items were posted (digests that may quote them)
 
 
 def purge(session: Session, now: datetime, *, text_days: int, limit: int = BATCH) -> Purged:
@@ -123,26 +134,55 @@ def count_author(session: Session, handle: str, platform: str | None = None) -> 
 
 
 def forget(session: Session, handle: str, now: datetime, *, platform: str | None = None) -> Forgotten:
-    """Erase every stored item by `handle` (any platform unless `platform` is given)."""
+    """Erase every stored item by `handle` (any platform unless `platform` is given).
+
+    The items go (findings with them); a hash of each one's platform id is kept in
+    `erased_items` so that fetching the comment again never stores it again. Alerts that
+    also cover other people keep those people's comments; an alert left with none is
+    deleted if not yet sent, else kept as a record without text (and not escalated).
+    """
     ids = list(session.scalars(select(ItemRow.id).where(*_matching(handle, platform))))
+    asides = session.execute(
+        delete(SetAsideRow).where(
+            or_(
+                func.lower(SetAsideRow.author_handle) == _normalise(handle),
+                func.lower(SetAsideRow.author_handle) == "@" + _normalise(handle),
+            ),
+            *([SetAsideRow.platform == platform] if platform else []),
+        )
+    )
     if not ids:
-        session.add(ErasureRow(at=now, reason="request", items=0, alerts=0, note=_note(platform)))
-        return Forgotten(0, 0, 0, ())
+        gone = int(getattr(asides, "rowcount", 0) or 0)
+        session.add(ErasureRow(at=now, reason="request", items=gone, alerts=0, note=_note(platform)))
+        return Forgotten(gone, 0, (), (), ())
+    rows = list(session.scalars(select(ItemRow).where(ItemRow.id.in_(ids))))
     affected = _alerts_of(session, ids)
-    doomed, scrubbed, message_ids = [], [], []
-    for alert in session.scalars(select(AlertRow).where(AlertRow.id.in_(affected))):
+    doomed, scrubbed, trimmed = [], [], []
+    for alert in session.scalars(select(AlertRow).where(AlertRow.id.in_(affected)).order_by(AlertRow.id)):
         others = session.scalar(
             select(func.count())
             .select_from(AlertItemRow)
             .where(AlertItemRow.alert_id == alert.id, AlertItemRow.item_id.not_in(ids))
         )
-        if alert.message_id:
-            message_ids.append(alert.message_id)
-        if not others and alert.state == "pending":
+        if others:
+            trimmed.append(alert.id)
+            add_event(session, alert.id, now, "erasure request", "trimmed", _TRIMMED)
+        elif alert.state == "pending" and alert.sent_at is None:
             doomed.append(alert.id)
-        elif not others:
+        else:
             alert.payload = {"erased": "request", "at": now.isoformat()}
+            alert.key = f"erased:{alert.id}"  # an item's key can carry its platform id
+            if alert.acked_at is None:  # nothing left to escalate
+                alert.acked_at, alert.acked_by = now, "erasure request"
+                if alert.state in ("pending", "sent", "failed"):
+                    alert.state = "acknowledged"
+            add_event(session, alert.id, now, "erasure request", "erased", _ERASED)
             scrubbed.append(alert.id)
+    for row in rows:
+        digest = item_digest(row.platform, row.external_id)
+        if session.get(ErasedItemRow, digest) is None:
+            session.add(ErasedItemRow(digest=digest, at=now))
+    created = tuple(sorted({row.created_at for row in rows}))
     session.execute(delete(AlertItemRow).where(AlertItemRow.item_id.in_(ids)))
     if doomed:
         session.execute(delete(AlertRow).where(AlertRow.id.in_(doomed)))
@@ -151,7 +191,11 @@ def forget(session: Session, handle: str, now: datetime, *, platform: str | None
     session.add(
         ErasureRow(at=now, reason="request", items=len(ids), alerts=len(doomed), note=_note(platform))
     )
-    return Forgotten(len(ids), len(doomed), len(scrubbed), tuple(message_ids))
+    return Forgotten(len(ids), len(doomed), tuple(scrubbed), tuple(trimmed), created)
+
+
+_TRIMMED = "a comment in this alert was erased on request; the others are kept"
+_ERASED = "every comment in this alert was erased on request; kept as a record, without text"
 
 
 def _note(platform: str | None) -> str:
@@ -159,19 +203,6 @@ def _note(platform: str | None) -> str:
 
 
 # ---------------------------------------------------------------- files in the outbox directory
-
-
-def remove_eml(folder: Path, message_ids: Iterable[str]) -> int:
-    """Delete `.eml` files whose Message-ID is one of `message_ids`; return how many."""
-    wanted = {m.strip() for m in message_ids if m}
-    if not wanted or not folder.is_dir():
-        return 0
-    removed = 0
-    for path in folder.glob("*.eml"):
-        if _message_id(path) in wanted:
-            path.unlink(missing_ok=True)
-            removed += 1
-    return removed
 
 
 def purge_eml(folder: Path, now: datetime, *, text_days: int) -> int:

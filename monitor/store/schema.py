@@ -197,6 +197,48 @@ class UsageRow(Base):
     reads: Mapped[int] = mapped_column(Integer, default=0)
 
 
+class ErasedItemRow(Base):
+    """Items erased on request, as a hash of (platform, external id): fetching the same comment
+    again never stores it again. Holds no identifier in clear."""
+
+    __tablename__ = "erased_items"
+    digest: Mapped[str] = mapped_column(String(64), primary_key=True)
+    at: Mapped[datetime]
+
+
+class SetAsideRow(Base):
+    """An item that could not be stored or routed: kept aside, retried, and reported (never blocks others).
+
+    `payload` is the cleaned item as ASCII JSON (text included, so nothing is lost); retention and
+    erasure requests treat it like stored text.
+    """
+
+    __tablename__ = "set_aside"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    at: Mapped[datetime]
+    stage: Mapped[str] = mapped_column(String(20))  # store | route
+    account: Mapped[str] = mapped_column(String(100))
+    platform: Mapped[str] = mapped_column(String(30))
+    item_id: Mapped[int | None] = mapped_column(Integer)  # route: our item number
+    author_handle: Mapped[str | None] = mapped_column(String(300))  # for erasure requests
+    error: Mapped[str] = mapped_column(Text)
+    attempts: Mapped[int] = mapped_column(Integer, default=1)
+    payload: Mapped[str | None] = mapped_column(Text)
+
+
+class DaemonRow(Base):
+    """The daemon's heartbeat: `monitor status` tells a running daemon from a dead or stopped one."""
+
+    __tablename__ = "daemon"
+    name: Mapped[str] = mapped_column(String(50), primary_key=True)  # "daemon"
+    pid: Mapped[int] = mapped_column(Integer)
+    host: Mapped[str] = mapped_column(String(200))
+    started_at: Mapped[datetime]
+    heartbeat_at: Mapped[datetime]
+    stopped_at: Mapped[datetime | None]
+    poll_seconds: Mapped[int] = mapped_column(Integer)  # the shortest poll interval
+
+
 class ErasureRow(Base):
     """Data care log: retention purges and erasure requests (no personal data kept here)."""
 

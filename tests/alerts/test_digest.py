@@ -361,10 +361,11 @@ def test_problems_red_box(week: digest.Digest) -> None:
         "1 urgent alert not yet acknowledged; the oldest has waited 4 days",
         "ig: nothing came in this period, though it usually brings about 4; check the connection "
         "still works (a revoked permission can look like a quiet week)",
-        "xa: no successful poll since 2026-11-21 09:00 UTC",
+        "xa: failing: 3 polls in a row, none successful since 2026-11-21 09:00 UTC (last error: rate limited)",
         "yt: needs attention: token expired",
         "yt: never polled successfully (last error: token expired)",
-        "1 email(s) could not be delivered (see `monitor alerts list --state failed`)",
+        "1 email(s) could not be delivered; they are retried and go out when mail works again "
+        "(see `monitor alerts list --state failed`)",
     )
 
 

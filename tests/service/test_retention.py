@@ -9,7 +9,7 @@ from click.testing import CliRunner
 from sqlalchemy import select
 
 from alerts import outbox
-from monitor import pipeline
+from monitor import erasure, pipeline
 from monitor.cli import cli
 from monitor.store import Store, open_store, retention
 from monitor.store.schema import AlertItemRow, AlertRow, ErasureRow, FindingRow, ItemRow
@@ -109,17 +109,17 @@ def test_forget_erases_a_person_and_their_queued_emails(
     assert len(list(ctx.config.outbox_dir.glob("*.eml"))) == 1
     with store.transaction() as s:
         assert retention.count_author(s, "SAM") == 2
-        done = retention.forget(s, "@sam", clock.now)
+    done = erasure.forget(store, ctx.config, "@sam", clock.now)
 
-    assert (done.items, done.alerts_deleted, done.alerts_scrubbed) == (2, 1, 1)
-    assert retention.remove_eml(ctx.config.outbox_dir, done.message_ids) == 1
+    assert (done.items, done.alerts_deleted, done.alerts_kept, done.files_removed) == (2, 1, 1, 1)
     assert list(ctx.config.outbox_dir.glob("*.eml")) == []
     with store.transaction() as s:
         handles = sorted(h or "" for h in s.scalars(select(ItemRow.author_handle)))
         assert handles == ["@kim", "@kim"]
-        sent = s.scalars(select(AlertRow).where(AlertRow.state == "sent")).one()
-        assert sent.payload["erased"] == "request"
-        assert s.scalar(select(AlertItemRow).where(AlertItemRow.alert_id == sent.id)) is None
+        kept = s.scalars(select(AlertRow).where(AlertRow.sent_at.is_not(None))).one()
+        assert kept.payload["erased"] == "request"
+        assert (kept.state, kept.acked_by) == ("acknowledged", "erasure request")  # never escalated
+        assert s.scalar(select(AlertItemRow).where(AlertItemRow.alert_id == kept.id)) is None
         assert count(store, AlertRow, AlertRow.state == "pending") == 1  # @kim's
         [entry] = s.scalars(select(ErasureRow)).all()
     assert (entry.reason, entry.items, entry.alerts) == ("request", 2, 1)

@@ -15,6 +15,7 @@ from sqlalchemy import select
 from monitor import config as config_mod
 from monitor.cli import cli
 from monitor.service import Service
+from monitor.store import alerts as store_alerts
 from monitor.store import open_store
 from monitor.store.schema import AlertRow
 from tests.conftest import FakeClock
@@ -140,3 +141,25 @@ def test_giving_up_is_loud(
     result = CliRunner().invoke(cli, ["-c", str(tmp_path / "monitor.toml"), "status"])
     assert result.exit_code == 1, result.output
     assert "could not be delivered" in result.output
+
+
+def test_given_up_alerts_go_out_when_mail_works_again(setup: tuple[Service, int], clock: FakeClock) -> None:
+    """An outage longer than give_up_after_hours: the failed alerts (urgent) still reach the MD."""
+    svc, port = setup
+    svc.poll_job("fb")
+    run_for(svc, clock, 50)
+    with svc.store.transaction() as s:
+        assert {a.state for a in s.scalars(select(AlertRow).where(AlertRow.kind == "alert"))} == {"failed"}
+    inbox = Inbox(delay=0)
+    controller = smtp(port, inbox)
+    try:
+        run_for(svc, clock, 0.25)  # no `monitor alerts retry`: mail working again is enough
+    finally:
+        controller.stop()
+    with svc.store.transaction() as s:
+        alerts = s.scalars(select(AlertRow).where(AlertRow.kind == "alert").order_by(AlertRow.id)).all()
+        assert [a.state for a in alerts] == ["sent"] * 5
+        events = [e.action for e in store_alerts.events_of(s, alerts[0].id)]
+    assert events.index("failed") < events.index("sent")
+    delivered = {mid for mid, _ in inbox.messages}
+    assert {a.message_id for a in alerts} <= delivered, "every urgent alert reached the MD"

@@ -24,6 +24,7 @@ def test_status_shows_the_schedule_and_flags_a_stopped_daemon(
     finally:
         svc.scheduler.shutdown(wait=False)
     with sqlite_store.transaction() as s:  # a real-time job time: pin it to the fake clock
+        schedule.daemon_started(s, clock.now, pid=4321, host="vps", poll_seconds=600)
         schedule.set_next_poll(s, "fb", clock.now + timedelta(minutes=10))
         row = s.get(AccountRow, "fb")
         assert row is not None
@@ -34,6 +35,9 @@ def test_status_shows_the_schedule_and_flags_a_stopped_daemon(
     assert "next poll in 10 min" in text and "waiting until in 20 min" in text
     assert report.problems == ()
 
-    later = clock.now + timedelta(hours=2)  # the daemon stopped: nothing has polled since
+    assert "Daemon: running (pid 4321 on vps" in text
+
+    later = clock.now + timedelta(minutes=21)  # no heartbeat for two poll intervals: the daemon died
     report = health.collect(config, sqlite_store, later)
-    assert any("is the daemon running?" in p for p in report.problems)
+    assert any("the daemon is not running: its last heartbeat" in p for p in report.problems)
+    assert "next poll: none (no daemon running)" in health.render_text(report, config)
