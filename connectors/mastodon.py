@@ -87,6 +87,7 @@ class MastodonConnector:
 
     def _call(self, name: str, **kwargs: Any) -> Any:
         self.requests += 1
+        self._last = None  # a timeout has no answer: never report the previous call's status
         try:
             return getattr(self.api, name)(**kwargs)
         except MastodonError as exc:
@@ -102,10 +103,12 @@ class MastodonConnector:
             return RateLimited("mastodon: rate limited", reset_at=reset)
         if isinstance(exc, MastodonUnauthorizedError):
             return AuthError(f"mastodon: the access token was rejected ({detail})")
-        if isinstance(exc, MastodonNetworkError | MastodonServerError):
-            return TransientError(
-                f"mastodon: {exc.__class__.__name__.removeprefix('Mastodon')} ({status or 'no answer'})"
-            )
+        if isinstance(exc, MastodonNetworkError) or status is None:
+            timed_out = "timeout" in str(exc).lower() or "timed out" in str(exc).lower()
+            why = f"no answer within {self.settings.timeout_seconds:g} s" if timed_out else "cannot connect"
+            return TransientError(f"mastodon: {self.settings.base_url}: {why}")
+        if isinstance(exc, MastodonServerError):
+            return TransientError(f"mastodon: server error (HTTP {status})")
         if isinstance(exc, MastodonAPIError) and "parse response as JSON" in str(exc):
             return TransientError("mastodon: the server answered with a body that is not JSON")
         if isinstance(exc, MastodonAPIError) and status == 403:

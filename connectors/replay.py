@@ -137,7 +137,8 @@ class ReplayConnector:
                 try:
                     yield number, json.loads(line)
                 except json.JSONDecodeError as exc:
-                    yield number, InputError(f"not valid JSON ({exc.msg})")
+                    reason = exc.msg.removesuffix(" at")  # "Invalid control character at": the column follows
+                    yield number, InputError(f"not valid JSON at column {exc.colno}: {reason}")
 
     def _wanted(self, record: Any) -> bool:
         source = self.settings.source_account
@@ -168,14 +169,14 @@ class ReplayConnector:
         warnings: list[str] = []
         for number, record in self._records():
             if isinstance(record, InputError):
-                warnings.append(f"{self.path.name}:{number}: {record} (skipped)")
+                warnings.append(f"{self.path.name} line {number}: {record} (line skipped)")
                 continue
             if not self._wanted(record):
                 continue
             try:
                 item = item_from_record(record, self.account, shift=shift)
             except InputError as exc:
-                warnings.append(f"{self.path.name}:{number}: {exc} (skipped)")
+                warnings.append(f"{self.path.name} line {number}: {exc} (line skipped)")
                 continue
             if floor is not None and item.created_at <= floor:
                 continue

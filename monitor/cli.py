@@ -12,7 +12,6 @@ import logging
 import os
 import re
 import sys
-import tempfile
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -186,6 +185,7 @@ def scan(
     progress = _progress if sys.stderr.isatty() and not as_json else None
     with _scan_store(config, dry_run) as store:
         ctx = pipeline.build_context(config, store)
+        ctx.caller_reports_warnings = True  # printed once, in the summary or the JSON
         report = pipeline.scan(
             ctx, since=since, only=chosen, deliver=not dry_run, one_shot=True, progress=progress
         )
@@ -208,24 +208,13 @@ def _as_dry(report: Any) -> Any:
 
 @contextlib.contextmanager
 def _scan_store(config: Config, dry_run: bool) -> Iterator[Any]:
-    """The real store, or for --dry-run a throwaway copy seeded with the real marks."""
-    if not dry_run:
-        with opened(config) as store:
+    """The real store, or for --dry-run a throwaway copy of it (so the prediction is exact)."""
+    with opened(config) as store:
+        if not dry_run:
             yield store
-        return
-    from monitor.store import items, open_store
-
-    with opened(config) as real, tempfile.TemporaryDirectory(prefix="monitor-dry-") as tmp:
-        scratch = open_store(f"sqlite:///{tmp}/dry.db")
-        try:
-            with real.transaction() as src, scratch.transaction() as dst:
-                for account in config.accounts:
-                    items.save_marks(
-                        dst, account.name, items.load_marks(src, account.name), datetime.now(UTC)
-                    )
+            return
+        with store.scratch() as scratch:
             yield scratch
-        finally:
-            scratch.close()
 
 
 def _progress(account: str, count: int) -> None:
@@ -243,10 +232,10 @@ def _print_report(report: Any, since: datetime | None) -> None:
         )
         click.echo(f"  {a.account:<28} {status}")
         for warning in a.warnings[:10]:
-            click.echo(click.style(f"    skipped {warning}", fg="yellow"))
+            click.echo(click.style(f"    {warning}", fg="yellow"))
         if len(a.warnings) > 10:
             click.echo(
-                click.style(f"    … and {len(a.warnings) - 10} more skipped lines (see the log)", fg="yellow")
+                click.style(f"    … and {len(a.warnings) - 10} more (`--json` lists them all)", fg="yellow")
             )
     click.echo(f"Classified {report.items_classified} item(s)")
     for label, count in sorted(report.findings.items(), key=lambda kv: -kv[1]):

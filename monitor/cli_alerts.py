@@ -126,8 +126,9 @@ def show(obj: Obj, alert_id: int, as_json: bool, demo: bool) -> None:
         message = str((row.payload or {}).get("message", ""))
     if as_json:
         comments = [
-            {"excerpt": c.excerpt, "masked": c.masked, "author": c.author, "permalink": c.permalink,
-             "when": c.when, "flags": [{"label": f.label, "score": f.score, "reasons": list(f.reasons)} for f in c.flags]}
+            {"item_id": c.item_id, "excerpt": c.excerpt, "masked": c.masked, "author": c.author,
+             "permalink": c.permalink, "when": c.when,
+             "flags": [{"label": f.label, "score": f.score, "reasons": list(f.reasons)} for f in c.flags]}
             for c in (shown.comments if shown else ())
         ]  # fmt: skip
         click.echo(json.dumps({**summary, "comments": comments, "events": events}, indent=2))
@@ -143,7 +144,9 @@ def show(obj: Obj, alert_id: int, as_json: bool, demo: bool) -> None:
     if message:
         click.echo(f"  {message}")
     for c in shown.comments if shown else ():
-        click.echo(f"\n  {c.kind} on {c.platform_name} ({c.account}), {c.when}, by {c.author or 'unknown'}")
+        click.echo(
+            f"\n  Item {c.item_id}: {c.kind} on {c.platform_name} ({c.account}), {c.when}, by {c.author or 'unknown'}"
+        )
         for line in c.excerpt.splitlines() or [""]:
             click.echo(f"    > {line}")
         if c.masked:

@@ -12,7 +12,8 @@ from monitor.errors import InputError
 @click.option("--yes", is_flag=True, help="Do not ask for confirmation.")
 @click.pass_obj
 def hide(obj: object, item_id: str, yes: bool) -> None:
-    """Hide ITEM_ID (the number alerts show, or the platform's id) on its platform."""
+    """Hide ITEM_ID on its platform: the item number an alert email or `monitor alerts show` gives
+    ("Item number: 123"), or the platform's own id for it."""
     from monitor.cli import Obj, opened
     from monitor.pipeline import account_of, new_http_session
     from monitor.store.moderation import find_item
@@ -22,7 +23,10 @@ def hide(obj: object, item_id: str, yes: bool) -> None:
     with opened(config) as store, store.transaction() as session:
         item = find_item(session, item_id)
     if item is None:
-        raise InputError(f"no stored item {item_id!r} (give the number an alert shows, or the platform's id)")
+        raise InputError(
+            f"no stored item {item_id!r} (give the item number from an alert email or "
+            "`monitor alerts show ID`, or the platform's id)"
+        )
     cfg = next((a for a in config.accounts if a.name == item.account), None)
     if cfg is None:
         raise InputError(

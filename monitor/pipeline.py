@@ -78,6 +78,8 @@ class Context:
     http: Callable[[], requests.Session] = new_http_session
     connectors: dict[str, Connector] = field(default_factory=dict)
     stop: threading.Event = field(default_factory=threading.Event)  # set: finish the page, then stop
+    # The caller prints the report's warnings itself (`monitor scan`): log them at INFO, not twice.
+    caller_reports_warnings: bool = False
 
 
 def build_context(config: Config, store: Store, *, clock: Clock = utcnow) -> Context:
@@ -162,7 +164,12 @@ def poll(
             if saved.set_aside:
                 report_set_aside(ctx, cfg, saved.set_aside, now)
             for warning in page.warnings:
-                log.warning("%s: %s", cfg.name, warning)
+                log.log(
+                    logging.INFO if ctx.caller_reports_warnings else logging.WARNING,
+                    "%s: %s",
+                    cfg.name,
+                    warning,
+                )
             warnings.extend(page.warnings)
             fetched += len(page.items)
             new, updated = new + saved.new, updated + saved.updated

@@ -70,14 +70,44 @@ def test_scan_json(cfg: Path) -> None:
     assert data["alerts_queued"] == 2
     assert data["outbox"] == str(cfg.parent / "state" / "outbox")
     assert len(list((cfg.parent / "state" / "outbox").glob("*.eml"))) == 2
-    assert data["accounts"][0]["warnings"] == ["export.jsonl:4: not valid JSON (Expecting value) (skipped)"]
+    assert data["accounts"][0]["warnings"] == [
+        "export.jsonl line 4: not valid JSON at column 1: Expecting value (line skipped)"
+    ]
 
 
 def test_scan_summary_for_a_person(cfg: Path) -> None:
     result = run("-c", str(cfg), "scan", "--since", "60d")
     assert result.exit_code == 0
     assert "fb" in result.stdout and "threat" in result.stdout
-    assert "skipped export.jsonl:4" in result.stdout
+    warning = "export.jsonl line 4: not valid JSON at column 1: Expecting value (line skipped)"
+    assert result.stdout.count(warning) == 1, "the whole parser message, once"
+    assert "export.jsonl" not in result.stderr, "not a second time on another stream"
+
+
+@pytest.mark.parametrize("database", ["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
+def test_dry_run_predicts_what_the_real_run_then_sends(
+    cfg: Path, database: str, request: pytest.FixtureRequest
+) -> None:
+    if database == "postgres":
+        url = request.getfixturevalue("postgres_url")
+        cfg.write_text(
+            cfg.read_text().replace('state_dir = "state"\n', f'state_dir = "state"\ndatabase = "{url}"\n')
+        )
+    first = json.loads(run("-c", str(cfg), "scan", "--since", "2026-11-01", "--json").stdout)
+    assert first["alerts_queued"] == 2
+    export = cfg.parent / "export.jsonl"
+    fresh = {
+        **LINES[1],
+        "external_id": "c9",
+        "text": "I will hurt you tonight",
+        "created_at": "2026-11-21T09:00:00Z",
+    }
+    export.write_text(export.read_text() + json.dumps(fresh) + "\n")
+    dry = json.loads(run("-c", str(cfg), "scan", "--since", "2026-11-01", "--dry-run", "--json").stdout)
+    real = json.loads(run("-c", str(cfg), "scan", "--since", "2026-11-01", "--json").stdout)
+    assert dry["alerts_queued"] == real["alerts_queued"] == 1, (dry, real)
+    again = json.loads(run("-c", str(cfg), "scan", "--since", "2026-11-01", "--dry-run", "--json").stdout)
+    assert again["alerts_queued"] == 0 and again["items_new"] == 0
 
 
 def test_dry_run_stores_and_sends_nothing(cfg: Path) -> None:

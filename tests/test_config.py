@@ -26,11 +26,57 @@ def load(tmp_path: Path, text: str, **env: str) -> config_mod.Config:
 
 
 def test_example_config_is_valid(tmp_path: Path) -> None:
-    cfg = config_mod.load(
-        Path(config_mod.__file__).parent.parent / "config" / "monitor.example.toml", environ={}
-    )
+    cfg = config_mod.load(EXAMPLE, environ={})
     assert cfg.organisation.startswith("One Step")
     assert cfg.alerts.severity["risk_to_life"] is Severity.URGENT
+
+
+EXAMPLE = Path(config_mod.__file__).parent.parent / "config" / "monitor.example.toml"
+README = Path(config_mod.__file__).parent.parent / "README.md"
+
+
+def _credentials(tmp_path: Path, text: str) -> dict[str, str]:
+    """Every secret the text refers to, as a file in a credentials directory or an env variable."""
+    import re
+
+    folder = tmp_path / "credentials"
+    folder.mkdir(exist_ok=True)
+    env = {"CREDENTIALS_DIRECTORY": str(folder)}
+    for name in re.findall(r'credential = "([^"]+)"', text):
+        (folder / name).write_text("secret-value\n")
+    for name in re.findall(r'env = "([^"]+)"', text):
+        env[name] = "secret-value"
+    for name in re.findall(r'file = "([^"]+)"', text):
+        target = Path(name) if Path(name).is_absolute() else tmp_path / name
+        target.parent.mkdir(parents=True, exist_ok=True)
+        target.write_text("secret-value\n")
+    return env
+
+
+def test_every_example_account_block_works_once_uncommented(tmp_path: Path) -> None:
+    """`monitor init` writes commented blocks: each must be accepted as written once uncommented."""
+    import re
+
+    text = EXAMPLE.read_text(encoding="utf-8")
+    head, _, accounts = text.partition("# [[accounts]]")
+    uncommented = "# [[accounts]]" + accounts
+    setting = re.compile(r"^# (\[\[accounts\]\]|[a-z_]+ = )")
+    lines = [line[2:] if setting.match(line) else line for line in uncommented.splitlines()]
+    body = head + "\n".join(lines).replace('file = "/', f'file = "{tmp_path}/')
+    cfg = load(tmp_path, body, **_credentials(tmp_path, body))
+    platforms = {a.platform for a in cfg.accounts}
+    assert platforms == {"facebook", "instagram", "youtube", "mastodon", "x", "bluesky", "replay"}
+
+
+def test_every_readme_account_block_is_valid(tmp_path: Path) -> None:
+    import re
+
+    blocks = re.findall(r"```toml\n(\[\[accounts\]\].*?)```", README.read_text(encoding="utf-8"), re.S)
+    assert len(blocks) >= 7
+    for block in blocks:
+        block = block.replace('file = "/', f'file = "{tmp_path}/')
+        cfg = load(tmp_path, block, **_credentials(tmp_path, block))
+        assert len(cfg.accounts) == 1, block
 
 
 def test_demo_config_is_valid(tmp_path: Path) -> None:

@@ -109,7 +109,8 @@ class Store:
             database = self.engine.url.database
             if not database or database == ":memory:":
                 return
-            lock_path = Path(database + ".lock")
+            # Keyed on the real file: a symlink or another spelling of the path is the same database.
+            lock_path = Path(os.path.realpath(database) + ".lock")
             handle = lock_path.open("a+", encoding="utf-8")
             try:
                 fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
@@ -179,6 +180,45 @@ class Store:
     def close(self) -> None:
         self.release_lock()
         self.engine.dispose()
+
+    @contextlib.contextmanager
+    def scratch(self) -> Iterator[Store]:
+        """A writable copy of this database, thrown away afterwards (`monitor scan --dry-run`).
+
+        It starts from everything stored (items, marks, alerts, erasures), so what a dry run
+        predicts is what the real run then does. SQLite: a backup into a temporary file.
+        PostgreSQL: one transaction that is rolled back (each unit of work is a savepoint in it).
+        """
+        if self.engine.dialect.name == "sqlite":
+            import sqlite3
+            import tempfile
+
+            with tempfile.TemporaryDirectory(prefix="monitor-dry-") as folder:
+                target = Path(folder) / "dry.db"
+                source = self.engine.raw_connection()
+                try:
+                    copy = sqlite3.connect(target)
+                    source.driver_connection.backup(copy)  # type: ignore[union-attr]
+                    copy.close()
+                finally:
+                    source.close()
+                scratch = open_store(f"sqlite:///{target}", migrate=False)
+                try:
+                    yield scratch
+                finally:
+                    scratch.close()
+            return
+        conn = self.engine.connect()
+        outer = conn.begin()
+        scratch = Store(self.engine)
+        scratch.sessions = sessionmaker(
+            bind=conn, join_transaction_mode="create_savepoint", expire_on_commit=False
+        )
+        try:
+            yield scratch
+        finally:
+            outer.rollback()
+            conn.close()
 
 
 def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:

@@ -19,7 +19,7 @@ import json
 import logging
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy import delete, func, select
@@ -231,9 +231,3 @@ def listing(store: Store) -> list[Aside]:
 
 def count(session: Any) -> int:
     return int(session.scalar(select(func.count()).select_from(SetAsideRow)) or 0)
-
-
-def purge(session: Any, cutoff: datetime) -> int:
-    """Retention: set-aside items older than the text period go (they hold text)."""
-    result = session.execute(delete(SetAsideRow).where(SetAsideRow.at < cutoff.astimezone(UTC)))
-    return int(getattr(result, "rowcount", 0) or 0)

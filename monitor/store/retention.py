@@ -98,8 +98,16 @@ def purge(session: Session, now: datetime, *, text_days: int, limit: int = BATCH
 
 
 def purge_all(store: Store, now: datetime, *, text_days: int) -> Purged:
-    """Purge in batches, one transaction each, each logged in `erasures` with its counts."""
+    """Purge in batches, one transaction each, each logged in `erasures` with its counts.
+
+    Items set aside (they could not be stored) hold text too: they go after the same period.
+    """
     items = alerts = 0
+    with store.transaction() as session:
+        aside = session.execute(delete(SetAsideRow).where(SetAsideRow.at < now - timedelta(days=text_days)))
+        gone = int(getattr(aside, "rowcount", 0) or 0)
+        if gone:
+            session.add(ErasureRow(at=now, reason="retention", items=gone, alerts=0))
     while True:
         with store.transaction() as session:
             batch = purge(session, now, text_days=text_days)

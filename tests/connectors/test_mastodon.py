@@ -36,3 +36,30 @@ def test_direct_mentions_are_private_and_paging_uses_min_id() -> None:
 def test_hide_is_not_offered() -> None:
     with pytest.raises(PermanentError, match="mute or block"):
         MastodonHarness().connector("https://social.test").hide("1")
+
+
+def test_a_timeout_after_a_good_page_says_timeout_not_the_last_status() -> None:
+    """The label of a timeout must not be borrowed from the previous (200) answer."""
+    import requests
+
+    from monitor.errors import TransientError
+
+    h = MastodonHarness()
+    with responses.RequestsMock(assert_all_requests_are_fired=False) as rsps:
+        mock = RespMock(rsps, h.base_url)
+        h.install(mock)
+        h.serve([Rec(f"m{n}", f"mention {n}", t(10 + n)) for n in range(5)])  # more than one page
+        connector = h.connector(mock.base_url)
+        pages = connector.fetch({}, None)
+        first = next(pages)
+        assert first.items
+        rsps.reset()
+        rsps.add(
+            responses.GET,
+            f"{mock.base_url}/api/v1/notifications",
+            body=requests.ReadTimeout("read timed out"),
+        )
+        with pytest.raises(TransientError) as raised:
+            next(pages)
+    message = str(raised.value)
+    assert "200" not in message and "no answer within 30 s" in message, message

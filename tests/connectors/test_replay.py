@@ -37,8 +37,9 @@ def test_jsonl_items_and_final_mark() -> None:
 def test_malformed_lines_are_reported_with_numbers_and_skipped() -> None:
     pages = fetch(DATA / "replay" / "mixed.jsonl")
     warnings = [w for p in pages for w in p.warnings]
-    assert [w.split(":")[1] for w in warnings] == ["3", "5", "6", "7"]
-    assert "not valid JSON" in warnings[0] and "'text'" in warnings[1]
+    assert [w.split(":")[0] for w in warnings] == [f"mixed.jsonl line {n}" for n in (3, 5, 6, 7)]
+    assert "not valid JSON at column" in warnings[0] and "'text'" in warnings[1]
+    assert all(w.endswith("(line skipped)") and "skipped" not in w[:-14] for w in warnings)
     assert "yesterday" in warnings[2] and "empty line" in warnings[3]
     assert len([i for p in pages for i in p.items]) == 4
 

@@ -81,3 +81,19 @@ def test_sqlite_lock_names_the_holder(tmp_path: Path) -> None:
     finally:
         first.close()
         second.close()
+
+
+def test_one_sqlite_file_one_daemon_even_through_a_symlink(tmp_path: Path) -> None:
+    real = tmp_path / "data" / "monitor.db"
+    real.parent.mkdir()
+    open_store(f"sqlite:///{real}").close()
+    other = tmp_path / "monitor.db"
+    other.symlink_to(real)  # e.g. /var/lib/monitor/monitor.db -> /srv/monitor.db
+    first, second = open_store(f"sqlite:///{real}"), open_store(f"sqlite:///{other}")
+    try:
+        first.acquire_lock()
+        with pytest.raises(AlreadyRunning, match="already running"):
+            second.acquire_lock()
+    finally:
+        first.close()
+        second.close()
