@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import logging
 import re
+from collections.abc import Callable
 
 log = logging.getLogger(__name__)
 
@@ -23,22 +24,39 @@ _FALLBACK: tuple[tuple[re.Pattern[str], str], ...] = (
 )
 
 
-def regex_mask(text: str) -> str:
-    """The fallback: contact details and handles only."""
+def regex_mask(text: str, removed: list[str] | None = None) -> str:
+    """The fallback: contact details and handles only. What it replaces is added to `removed`."""
+
+    def keep(placeholder: str) -> Callable[[re.Match[str]], str]:
+        def replace(match: re.Match[str]) -> str:
+            if removed is not None:
+                removed.append(match.group(0))
+            return placeholder
+
+        return replace
+
     for pattern, placeholder in _FALLBACK:
-        text = pattern.sub(placeholder, text)
+        text = pattern.sub(keep(placeholder), text)
     return text
 
 
 def mask(text: str, *, author_is_org: bool = False) -> str:
     """`text` with identifying spans replaced by "[name]", "[phone]", "[health detail]", …"""
+    return mask_with_parts(text, author_is_org=author_is_org)[0]
+
+
+def mask_with_parts(text: str, *, author_is_org: bool = False) -> tuple[str, list[str]]:
+    """The masked text, and the pieces of the original it hides (what must appear nowhere else)."""
+    removed: list[str] = []
     try:
         from classifiers.confidentiality import assess
         from classifiers.confidentiality import mask as apply_spans
         from classifiers.normalise import normalise
 
-        masked = apply_spans(text, assess(normalise(text), author_is_org=author_is_org).spans)
+        spans = assess(normalise(text), author_is_org=author_is_org).spans
+        removed.extend(text[s.start : s.end] for s in spans if 0 <= s.start < s.end <= len(text))
+        masked = apply_spans(text, spans)
     except Exception:  # the detector is someone else's code: never let it unmask an excerpt
         log.exception("confidentiality masking failed; falling back to masking contact details only")
         masked = text
-    return regex_mask(masked)
+    return regex_mask(masked, removed), removed

@@ -83,18 +83,23 @@ def snippet(view: AlertView) -> str | None:
 
 
 def subject_for(view: AlertView) -> str:
+    """Severity and every category, never cut; then where, the words and the count, as they fit."""
     tag = view.severity.upper() + (", NOT ACKNOWLEDGED" if view.escalations else "")
+    names = view.short_names if len(view.short_names) > 1 else view.category_names
+    subject = f"[{tag}] {' + '.join(clean_header(n, 60) for n in names)}"
     where = view.platform_name or "social media"
-    if view.account:
-        where += f" ({view.account})"
-    subject = f"[{tag}] {' + '.join(view.category_names)} on {where}"
+    extras = [f" on {where} ({view.account})" if view.account else f" on {where}", f" on {where}"]
     words = snippet(view)
-    if words:
-        subject += f": “{words}”"
     count = len(view.comments) + view.more_comments
-    if count > 1:
-        subject += f" (+{count - 1} more)"
-    return clean_header(subject)
+    tail = [f": “{words}”" if words else "", f" (+{count - 1} more)" if count > 1 else ""]
+    for option in extras:
+        if len(subject + option) <= SUBJECT_MAX:
+            subject += option
+            break
+    for part in tail:
+        if part and len(subject + part) <= SUBJECT_MAX:
+            subject += part
+    return clean_header(subject, max(SUBJECT_MAX, len(subject)))
 
 
 def message_id(key: str, created_at: datetime, escalations: int, sender: str) -> str:

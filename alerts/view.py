@@ -31,6 +31,18 @@ LABEL_NAMES: dict[str, str] = {
     "spam": "Spam",
 }
 STAFF_BREACH_NAME = "Possible data breach in our own post"
+# Short names for subject lines: an alert's subject names every category it covers, in full.
+SHORT_NAMES: dict[str, str] = {
+    "risk_to_life": "Risk to life",
+    "threat": "Threat",
+    "confidentiality_risk": "Confidentiality",
+    "staff_breach": "Data breach in our post",
+    "harassment": "Harassment",
+    "hate": "Hate speech",
+    "negative_publicity": "Complaint",
+    "engagement": "Question",
+    "spam": "Spam",
+}
 PLATFORM_NAMES: dict[str, str] = {
     "facebook": "Facebook",
     "instagram": "Instagram",
@@ -86,6 +98,10 @@ class Section:
     more: int = 0  # comments beyond those shown that carry it
 
     @property
+    def short_name(self) -> str:
+        return SHORT_NAMES.get(self.guidance, self.name)
+
+    @property
     def about(self) -> str:
         """'comment 1', 'comments 1 and 3', 'comments 1, 2 and 4 (and 3 more)'."""
         numbers = [str(n) for n in self.comments]
@@ -125,6 +141,12 @@ class AlertView:
     @property
     def category_names(self) -> tuple[str, ...]:
         return tuple(s.name for s in self.sections) or (self.category_name,)
+
+    @property
+    def short_names(self) -> tuple[str, ...]:
+        return tuple(s.short_name for s in self.sections) or (
+            SHORT_NAMES.get(self.guidance, self.category_name),
+        )
 
     @property
     def other_labels(self) -> tuple[str, ...]:

@@ -233,7 +233,14 @@ def parse(
             sections[key] = _build(ctx, cls, table.pop(key), key)
     if "alerts" in sections:  # a partial [alerts.severity] overrides only the labels it names
         alerts = sections["alerts"]
-        sections["alerts"] = dataclasses.replace(alerts, severity={**DEFAULT_SEVERITY, **alerts.severity})
+        sections["alerts"] = dataclasses.replace(
+            alerts,
+            severity={**DEFAULT_SEVERITY, **alerts.severity},
+            # Relative directories are relative to the configuration file, as state_dir is
+            # (a daemon's working directory is /).
+            outbox_dir=_beside(path, alerts.outbox_dir),
+            templates_dir=_beside(path, alerts.templates_dir),
+        )
     for key in table:
         raise ConfigError(
             "unknown section (expected one of: monitor, accounts, classifier, alerts, smtp, "
@@ -267,6 +274,12 @@ class _General:
     state_dir: str | None = None
     database: str | Secret | None = None
     timezone: str = "Europe/London"
+
+
+def _beside(config_path: Path | None, value: str | None) -> str | None:
+    if value is None or config_path is None or Path(value).is_absolute():
+        return value
+    return str((config_path.parent / value).absolute())
 
 
 def _default_state_dir(ctx: _Ctx) -> Path:

@@ -365,7 +365,8 @@ class Service:
 
     # ------------------------------------------------------------ start and stop
 
-    def start(self) -> None:
+    def resume(self) -> None:
+        """What every start does before scheduling: record the start, retry emails given up on."""
         now = self.ctx.clock()
         with self.store.transaction() as session:
             schedule.daemon_started(
@@ -374,6 +375,9 @@ class Service:
         released = outbox.release_failed(self.store, now)  # the cause may have been fixed before a restart
         if released:
             log.warning("retrying %d email(s) that had been given up on", released)
+
+    def start(self) -> None:
+        self.resume()
         self.add_jobs()
         self.scheduler.start()
         for name in self.accounts:

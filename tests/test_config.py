@@ -221,3 +221,9 @@ def test_a_settings_check_names_the_file_and_account(tmp_path: Path) -> None:
         load(tmp_path, text, T="token")
     assert err.value.key == "accounts[x-main].handle"
     assert str(err.value).startswith(f"{tmp_path / 'monitor.toml'}: accounts[x-main].handle: ")
+
+
+def test_relative_directories_are_relative_to_the_config_file(tmp_path: Path) -> None:
+    cfg = load(tmp_path, '[alerts]\noutbox_dir = "mail/outbox"\ntemplates_dir = "templates"\n')
+    assert cfg.outbox_dir == tmp_path / "mail" / "outbox"
+    assert cfg.alerts.templates_dir == str(tmp_path / "templates")

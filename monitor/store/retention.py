@@ -10,13 +10,15 @@ The log (`erasures`) holds counts only: never a handle, name or text.
 
 from __future__ import annotations
 
+import json
 import logging
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from pathlib import Path
+from typing import Any
 
-from sqlalchemy import ColumnElement, delete, func, or_, select, update
+from sqlalchemy import delete, func, select, update
 from sqlalchemy.orm import Session
 
 from monitor.store.alerts import add_event
@@ -124,21 +126,24 @@ def _alerts_of(session: Session, item_ids: Sequence[int]) -> list[int]:
 
 
 def _normalise(handle: str) -> str:
-    return handle.strip().lstrip("@").lower()
+    return handle.strip().lstrip("@").casefold()
 
 
-def _matching(handle: str, platform: str | None) -> list[ColumnElement[bool]]:
+def _matching_ids(session: Session, model: Any, handle: str, platform: str | None) -> list[int]:
+    """Rows whose author handle is `handle` (with or without "@", any case, any script).
+
+    Compared in Python: SQL's lower() folds only ASCII on SQLite, and a handle such as
+    "@ÉLODIE" must be found however the request spells its case.
+    """
     wanted = _normalise(handle)
-    conditions: list[ColumnElement[bool]] = [
-        or_(func.lower(ItemRow.author_handle) == wanted, func.lower(ItemRow.author_handle) == "@" + wanted)
-    ]
+    query = select(model.id, model.author_handle).where(model.author_handle.is_not(None))
     if platform:
-        conditions.append(ItemRow.platform == platform)
-    return conditions
+        query = query.where(model.platform == platform)
+    return [row_id for row_id, found in session.execute(query) if _normalise(found) == wanted]
 
 
 def count_author(session: Session, handle: str, platform: str | None = None) -> int:
-    return int(session.scalar(select(func.count(ItemRow.id)).where(*_matching(handle, platform))) or 0)
+    return len(_matching_ids(session, ItemRow, handle, platform))
 
 
 def forget(session: Session, handle: str, now: datetime, *, platform: str | None = None) -> Forgotten:
@@ -149,20 +154,15 @@ def forget(session: Session, handle: str, now: datetime, *, platform: str | None
     also cover other people keep those people's comments; an alert left with none is
     deleted if not yet sent, else kept as a record without text (and not escalated).
     """
-    ids = list(session.scalars(select(ItemRow.id).where(*_matching(handle, platform))))
-    asides = session.execute(
-        delete(SetAsideRow).where(
-            or_(
-                func.lower(SetAsideRow.author_handle) == _normalise(handle),
-                func.lower(SetAsideRow.author_handle) == "@" + _normalise(handle),
-            ),
-            *([SetAsideRow.platform == platform] if platform else []),
-        )
-    )
+    ids = _matching_ids(session, ItemRow, handle, platform)
+    asides = _matching_ids(session, SetAsideRow, handle, platform)
+    for aside in session.scalars(select(SetAsideRow).where(SetAsideRow.id.in_(asides))):
+        _remember(session, aside.platform, _external_id(aside.payload), now)
+    if asides:
+        session.execute(delete(SetAsideRow).where(SetAsideRow.id.in_(asides)))
     if not ids:
-        gone = int(getattr(asides, "rowcount", 0) or 0)
-        session.add(ErasureRow(at=now, reason="request", items=gone, alerts=0, note=_note(platform)))
-        return Forgotten(gone, 0, (), (), ())
+        session.add(ErasureRow(at=now, reason="request", items=len(asides), alerts=0, note=_note(platform)))
+        return Forgotten(len(asides), 0, (), (), ())
     rows = list(session.scalars(select(ItemRow).where(ItemRow.id.in_(ids))))
     affected = _alerts_of(session, ids)
     doomed, scrubbed, trimmed = [], [], []
@@ -187,9 +187,7 @@ def forget(session: Session, handle: str, now: datetime, *, platform: str | None
             add_event(session, alert.id, now, "erasure request", "erased", _ERASED)
             scrubbed.append(alert.id)
     for row in rows:
-        digest = item_digest(row.platform, row.external_id)
-        if session.get(ErasedItemRow, digest) is None:
-            session.add(ErasedItemRow(digest=digest, at=now))
+        _remember(session, row.platform, row.external_id, now)
     created = tuple(sorted({row.created_at for row in rows}))
     session.execute(delete(AlertItemRow).where(AlertItemRow.item_id.in_(ids)))
     if doomed:
@@ -200,6 +198,24 @@ def forget(session: Session, handle: str, now: datetime, *, platform: str | None
         ErasureRow(at=now, reason="request", items=len(ids), alerts=len(doomed), note=_note(platform))
     )
     return Forgotten(len(ids), len(doomed), tuple(scrubbed), tuple(trimmed), created)
+
+
+def _remember(session: Session, platform: str, external_id: str | None, now: datetime) -> None:
+    """Keep a hash of an erased item's platform id, so fetching it again never stores it again."""
+    if external_id is None:
+        return
+    digest = item_digest(platform, external_id)
+    if session.get(ErasedItemRow, digest) is None:
+        session.add(ErasedItemRow(digest=digest, at=now))
+        session.flush()
+
+
+def _external_id(payload: str | None) -> str | None:
+    try:
+        value = json.loads(payload or "{}").get("external_id")
+    except (ValueError, AttributeError):
+        return None
+    return value if isinstance(value, str) else None
 
 
 _TRIMMED = "a comment in this alert was erased on request; the others are kept"
