@@ -91,7 +91,7 @@ def run(h: Harness) -> tuple[int, int, int, int]:
         pages = list(h.connector(mock.base_url).fetch({}, None))
         busy = sum(p.requests for p in pages)
         items = sum(len(p.items) for p in pages)
-        reads = sum(p.reads for p in pages)
+        reads = sum(len(p.reads) for p in pages)
         marks = merge_marks({}, pages)
         rsps.calls.reset()
         idle = sum(p.requests for p in h.connector(mock.base_url).fetch(marks, None))

@@ -150,15 +150,15 @@ def poll(
                 saved = items.save_items(session, page.items, now, keep_raw=ctx.config.retention.keep_raw)
                 gone = items.mark_deleted(session, cfg.platform, page.deleted, now)
                 items.save_marks(session, cfg.name, page.marks, now)
-                accounts.add_usage(
-                    session, cfg.name, now.date().isoformat(), requests=page.requests, reads=page.reads
-                )
+                day = now.astimezone(UTC).date().isoformat()
+                accounts.add_usage(session, cfg.name, day, requests=page.requests)
+                billed = accounts.bill_reads(session, cfg.name, day, page.reads)
             for warning in page.warnings:
                 log.warning("%s: %s", cfg.name, warning)
             warnings.extend(page.warnings)
             fetched += len(page.items)
             new, updated = new + saved.new, updated + saved.updated + gone
-            requests_made, reads = requests_made + page.requests, reads + page.reads
+            requests_made, reads = requests_made + page.requests, reads + billed.reads
             if progress:
                 progress(cfg.name, fetched)
             if ctx.stop.is_set():  # shutting down: this page is committed, the mark resumes the rest

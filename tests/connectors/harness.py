@@ -696,13 +696,14 @@ class XHarness(Harness):
 
     @staticmethod
     def _listing(q: Mapping[str, str], token: str, pages: list[list[dict[str, Any]]]) -> Reply:
-        """A v2 timeline or search body: newest first, since_id/start_time, max_results, next_token."""
+        """A v2 timeline or search body: newest first, since_id/start_time/end_time, max_results,
+        next_token."""
         size = int(q.get("max_results", "100"))
         since = int(q.get("since_id", "0"))
-        start = q.get("start_time", "")
+        start, end = q.get("start_time", ""), q.get("end_time", "9999")
         chunks = []
         for page in pages:
-            kept = [t for t in page if int(t["id"]) > since and t["created_at"][:19] >= start[:19]]
+            kept = [t for t in page if int(t["id"]) > since and start[:19] <= t["created_at"][:19] < end[:19]]
             kept.sort(key=lambda t: -int(t["id"]))
             chunks += [kept[i : i + size] for i in range(0, len(kept), size)] or [[]]
         index = int(q.get(token, "page0")[4:])
