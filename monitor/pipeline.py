@@ -26,6 +26,7 @@ from monitor.config import AccountConfig, Config
 from monitor.errors import AuthError, ConnectorError, PermanentError, RateLimited, TransientError
 from monitor.store import Store, accounts, items
 from monitor.store import alerts as store_alerts
+from monitor.store.vault import SessionVault
 from monitor.types import (
     LABELS,
     Account,
@@ -81,13 +82,22 @@ def account_of(cfg: AccountConfig) -> Account:
     return Account(cfg.name, cfg.platform, cfg.account_id, cfg.display_name)
 
 
+def build_connector(
+    config: Config, cfg: AccountConfig, session: requests.Session, *, clock: Clock | None = None
+) -> Connector:
+    """A connector for one account, given what it can use beyond the interface (see connectors.base):
+    the pipeline's clock, and a vault for login sessions that outlive the process."""
+    connector = connector_class(cfg.platform)(account_of(cfg), cfg.settings, session)
+    if clock is not None and hasattr(connector, "clock"):  # its windows must agree with the marks
+        connector.clock = clock
+    if hasattr(connector, "vault"):
+        connector.vault = SessionVault(config.state_dir / "sessions")
+    return connector
+
+
 def connector_for(ctx: Context, cfg: AccountConfig) -> Connector:
     if cfg.name not in ctx.connectors:
-        cls = connector_class(cfg.platform)
-        connector = cls(account_of(cfg), cfg.settings, ctx.http())
-        if hasattr(connector, "clock"):  # its time windows must agree with the pipeline's marks
-            connector.clock = ctx.clock
-        ctx.connectors[cfg.name] = connector
+        ctx.connectors[cfg.name] = build_connector(ctx.config, cfg, ctx.http(), clock=ctx.clock)
     return ctx.connectors[cfg.name]
 
 
