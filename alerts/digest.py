@@ -22,10 +22,12 @@ from zoneinfo import ZoneInfo
 
 from alerts.digest_text import Theme, quote, themes
 from monitor import health as health_mod
+from monitor import pricing
 from monitor.config import Config
 from monitor.errors import InputError
 from monitor.store import Store
 from monitor.store import digest as q
+from monitor.store.accounts import Usage
 from monitor.types import LABELS
 
 log = logging.getLogger(__name__)
@@ -190,9 +192,17 @@ class Connector:
     needs_attention: str | None
     items: int  # items this window
     usual: float  # average items per window over the previous four
-    reads: int  # billable reads this window
-    cost_usd: float | None  # estimated, for platforms that charge per read
-    month_cost_usd: float | None
+    reads: int  # billed reads this window
+    cost: pricing.Cost | None  # estimated, for platforms that charge per read (X)
+    month_cost: pricing.Cost | None  # this calendar month (UTC), as `monitor status` shows it
+
+    @property
+    def cost_usd(self) -> float | None:
+        return self.cost.usd if self.cost is not None else None
+
+    @property
+    def month_cost_usd(self) -> float | None:
+        return self.month_cost.usd if self.month_cost is not None else None
 
 
 @dataclass(frozen=True)
@@ -387,7 +397,7 @@ def _connectors(
     health: health_mod.Health,
     stamps: Sequence[q.ItemStamp],
     window: Window,
-    reads: Mapping[str, int],
+    reads: Mapping[str, Usage],
     now: datetime,
 ) -> tuple[list[Connector], list[str]]:
     """One line per configured account, and the problems `monitor status` would not flag:
@@ -401,7 +411,6 @@ def _connectors(
     for cfg in config.accounts:
         h = by_name[cfg.name]
         usual = earlier[cfg.name] / 4
-        price = health_mod.READ_PRICE_USD.get(cfg.platform)
         status = "ok"
         if not cfg.enabled:
             status = "disabled"
@@ -426,7 +435,7 @@ def _connectors(
                 f"{usual:.0f}; check the connection still works (a revoked permission can look "
                 "like a quiet week)"
             )
-        n = reads.get(cfg.name, 0)
+        used = reads.get(cfg.name) or Usage()
         result.append(
             Connector(
                 name=cfg.name,
@@ -440,9 +449,9 @@ def _connectors(
                 needs_attention=h.needs_attention,
                 items=counts[cfg.name],
                 usual=usual,
-                reads=n,
-                cost_usd=round(n * price, 2) if price is not None else None,
-                month_cost_usd=h.month_cost_usd,
+                reads=used.reads,
+                cost=pricing.cost(cfg.platform, used.reads, used.owned_reads),
+                month_cost=h.month_cost,
             )
         )
     return result, problems

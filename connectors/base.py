@@ -8,6 +8,11 @@ Failures are raised as the `ConnectorError` subclasses in `monitor.errors`:
 
 Built-in connectors are listed in `BUILTIN`; third parties register an entry point
 in the group `monitor.connectors` whose value is the connector class.
+
+Two optional attributes: the pipeline sets them when a connector has them
+(monitor.pipeline.build_connector): `clock` (a callable returning aware UTC now, so the
+connector's windows agree with the stored marks) and `vault` (a monitor.store.vault.SessionVault,
+for a login session that should outlive the process, as Bluesky's must).
 """
 
 from __future__ import annotations

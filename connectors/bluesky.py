@@ -8,10 +8,15 @@ Streams and their marks (time: `indexedAt` of the newest item seen; extra: uris 
     own            app.bsky.feed.getAuthorFeed?actor=<did>&filter=posts_with_replies
                    The account's own posts and replies (own_post); reposts are skipped.
 
-The session: one `createSession` (handle + app password) per process, on the first call; the
-Client is kept on the connector and atproto renews the access token itself before it expires.
-createSession is limited to 30 per 5 minutes and 300 a day, so a poll never logs in. A server
-that still says `ExpiredToken` gets one `refreshSession`, then one new login, then AuthError.
+The session: createSession (handle + app password) is limited to 30 per 5 minutes and 300 a
+day, so a session outlives the process. The pipeline gives the connector a `SessionVault`
+(monitor/store/vault.py: `<state_dir>/sessions/`, 0700/0600, encrypted under a key derived from
+the app password); the session (access and refresh tokens, PDS address) is saved there after every
+login and refresh, and the next process, a cron-driven `monitor scan` or a restarted daemon,
+starts from it without a request. atproto renews the access token itself before it expires. A
+server that still says `ExpiredToken` gets the session another process saved since, if newer,
+else one `refreshSession`; only when that fails does the connector log in again, then AuthError.
+Without a vault (tests, third-party callers) it logs in once per process.
 `updateSeen` is never called: the staff's own unread badges stay as they were.
 
 Bluesky posts cannot be edited, and notifications do not report deletions.
@@ -19,6 +24,7 @@ Bluesky posts cannot be edited, and notifications do not report deletions.
 
 from __future__ import annotations
 
+import json
 import logging
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
@@ -45,6 +51,7 @@ from connectors import http
 from connectors.base import DEFAULT_TIMEOUT
 from monitor.config import Secret
 from monitor.errors import AuthError, ConnectorError, PermanentError, RateLimited, TransientError
+from monitor.store.vault import SessionVault
 from monitor.types import Account, Item, ItemKind, Mark, Page, RateLimit
 
 log = logging.getLogger(__name__)
@@ -56,6 +63,7 @@ MAX_HIDDEN = 300  # hiddenReplies per threadgate (lexicon limit)
 THREADGATE = "app.bsky.feed.threadgate"
 REPOST, PIN = "app.bsky.feed.defs#reasonRepost", "app.bsky.feed.defs#reasonPin"
 TOKEN_ERRORS = frozenset({"ExpiredToken", "InvalidToken"})
+ADOPTED, REFRESHED, LOGGED_IN = 1, 2, 3  # how far an expired session's recovery has gone
 ACCOUNT_ERRORS = frozenset({"AccountTakedown", "AccountDeactivated", "AccountSuspended"})
 
 
@@ -104,6 +112,8 @@ class BlueskyConnector:
         self.handle: str | None = None
         self.requests = 0
         self.rate_limit: RateLimit | None = None
+        self.vault: SessionVault | None = None  # set by the pipeline: sessions outlive the process
+        self._saved: str | None = None  # the session string last saved or imported
         http.protect(settings.app_password.reveal())
         request = Request(
             timeout=httpx.Timeout(settings.timeout_seconds, connect=DEFAULT_TIMEOUT[0]),
@@ -124,6 +134,53 @@ class BlueskyConnector:
         http.install_redaction()
         self.did, self.handle = session.did, session.handle
         log.info("bluesky: %s session for %s (%s)", event.value, session.handle, session.did)
+        if event is not SessionEvent.IMPORT and self.vault is not None:
+            self._saved = session.encode()
+            self.vault.save(
+                self._vault_name, self.settings.app_password.reveal(), self._envelope(self._saved)
+            )
+
+    # ------------------------------------------------------------------ the saved session
+
+    @property
+    def _vault_name(self) -> str:
+        return f"bluesky-{self.account.name}"
+
+    def _envelope(self, session: str) -> str:
+        """A session is only reused by the same login on the same server."""
+        return json.dumps({"login": self.identifier, "server": self.settings.base_url, "session": session})
+
+    def _saved_session(self) -> str | None:
+        if self.vault is None:
+            return None
+        text = self.vault.load(self._vault_name, self.settings.app_password.reveal())
+        try:
+            saved = json.loads(text) if text else {}
+        except ValueError:
+            return None
+        if not isinstance(saved, dict) or (saved.get("login"), saved.get("server")) != (
+            self.identifier,
+            self.settings.base_url,
+        ):
+            return None
+        session = saved.get("session")
+        return session if isinstance(session, str) else None
+
+    def _import(self, session: str) -> bool:
+        """Start from a saved session: no request is made (atproto refreshes it when due)."""
+        try:
+            self.client.login(session_string=session, fetch_bsky_profile=False)
+        except (AtProtocolError, ValueError) as exc:
+            log.info("bluesky: the saved session cannot be used (%s); logging in", exc.__class__.__name__)
+            return False
+        self._saved = session
+        return True
+
+    def _resume(self) -> None:
+        """The session an earlier process saved, or else a login."""
+        saved = self._saved_session()
+        if saved is None or not self._import(saved):
+            self._login()
 
     # ------------------------------------------------------------------ calls and errors
 
@@ -134,11 +191,17 @@ class BlueskyConnector:
             raise self._error(exc, login=True) from None
 
     def _recover(self, stage: int) -> int:
-        """The server says the token expired: refresh once (stage 1), then log in once (stage 2)."""
-        if stage == 0:
+        """The server says the token expired. In turn: take the newer session another process
+        saved (stage ADOPTED), refresh once (REFRESHED), and only when refreshing fails, log in
+        once (LOGGED_IN, after which the error stands)."""
+        if stage < ADOPTED:
+            newer = self._saved_session()
+            if newer is not None and newer != self._saved and self._import(newer):
+                return ADOPTED
+        if stage < REFRESHED:
             try:
                 self.client._refresh_and_set_session()  # atproto has no public name for it
-                return 1
+                return REFRESHED
             except RequestErrorBase as exc:
                 if _xrpc(exc)[0] not in TOKEN_ERRORS:
                     raise self._error(exc) from None
@@ -146,11 +209,11 @@ class BlueskyConnector:
                 raise self._error(exc) from None
         log.info("bluesky: the refresh token expired; logging in again")
         self._login()
-        return 2
+        return LOGGED_IN
 
     def _call(self, invoke: Callable[[], Response], *, missing_ok: bool = False) -> dict[str, Any] | None:
         if self.did is None:
-            self._login()
+            self._resume()
         stage = 0
         while True:
             try:
@@ -160,7 +223,7 @@ class BlueskyConnector:
                 name = _xrpc(exc)[0]
                 if missing_ok and name == "RecordNotFound":
                     return None
-                if name not in TOKEN_ERRORS or stage == 2:
+                if name not in TOKEN_ERRORS or stage == LOGGED_IN:
                     raise self._error(exc) from None
                 stage = self._recover(stage)
             except (AtProtocolError, ValueError, httpx.HTTPError) as exc:
@@ -231,7 +294,7 @@ class BlueskyConnector:
     def fetch(self, marks: Mapping[str, Mark], since: datetime | None) -> Iterator[Page]:
         now = self.clock()
         if self.did is None:
-            self._login()
+            self._resume()
         yield from self._stream(NOTIFICATIONS, marks.get(NOTIFICATIONS) or Mark(), since, now)
         yield from self._stream(OWN, marks.get(OWN) or Mark(), since, now)
 

@@ -1,14 +1,22 @@
-"""Mastodon: mention notifications (replies to the account are mentions too), via Mastodon.py.
+"""Mastodon: mentions of the account (replies to it are mentions too) and its own statuses,
+via Mastodon.py.
 
-Stream `mentions` (mark: id and time of the newest notification seen):
+Streams (mark: id and time of the newest entry seen):
 
-    GET /api/v1/notifications?types[]=mention&min_id=<mark>&limit=40
-    Paged forward with `min_id` until a short page; the first poll pages back from the newest
-    with `max_id` until the first-poll window. Notification ids only grow on a server, so no
-    overlap is needed. Direct messages (visibility "direct") are stored as private.
+    mentions   GET /api/v1/notifications?types[]=mention&min_id=<mark>&limit=40
+    own        GET /api/v1/accounts/<id>/statuses?exclude_reblogs=true&min_id=<mark>&limit=40
+               The account's own statuses and replies, stored as own_post (author_is_org), so
+               a member of staff oversharing about a client is checked as on every platform.
+
+Both are paged forward with `min_id` until a short page; the first poll pages back from the
+newest with `max_id` until the first-poll window. Ids only grow on a server, so no overlap is
+needed. Direct messages (visibility "direct"), the account's own included, are stored as private.
+Scopes: `read:notifications` and `read:statuses` (a token without the second is told so).
+An `account_id` given as a handle is resolved once per process (`/api/v1/accounts/lookup`).
 
 Mastodon.py is created with ratelimit_method="throw" (its default sleeps) and our own timeout.
-Edits and deletions are not reported: notifications are not re-sent for either.
+Edits and deletions are not reported: notifications are not re-sent for either, and reading
+statuses again to find them would cost requests every poll.
 """
 
 from __future__ import annotations
@@ -37,7 +45,8 @@ from monitor.config import Secret
 from monitor.errors import AuthError, ConnectorError, PermanentError, RateLimited, TransientError
 from monitor.types import Account, Item, ItemKind, Mark, Page
 
-MENTIONS = "mentions"
+MENTIONS, OWN = "mentions", "own"
+SCOPES = {MENTIONS: "read:notifications", OWN: "read:statuses"}
 MAX_PAGES = 50
 _BREAK = re.compile(r"(?i)<br\s*/?>|</p>\s*<p>")
 _TAG = re.compile(r"<[^>]+>")
@@ -54,7 +63,7 @@ def _id_key(value: str) -> tuple[int, str]:
 
 @dataclass(frozen=True)
 class MastodonSettings:
-    access_token: Secret  # scope read:notifications (write:… is not needed)
+    access_token: Secret  # scopes read:notifications and read:statuses (write:… is not needed)
     base_url: str = "https://mastodon.social"  # the account's own server
     first_poll_days: int = 7
     page_size: int = 40
@@ -71,6 +80,7 @@ class MastodonConnector:
         self.clock: http.Clock = http.utcnow
         self.requests = 0
         self._last: requests.Response | None = None
+        self._own_id: str | None = account.account_id if account.account_id.isdigit() else None
         http.protect(settings.access_token.reveal())
         session.hooks.setdefault("response", []).append(self._seen)
         self.api = Mastodon(
@@ -85,18 +95,27 @@ class MastodonConnector:
     def _seen(self, response: requests.Response, *args: Any, **kwargs: Any) -> None:
         self._last = response
 
-    def _call(self, name: str, **kwargs: Any) -> Any:
+    def _call(self, name: str, scope: str, **kwargs: Any) -> Any:
         self.requests += 1
         self._last = None  # a timeout has no answer: never report the previous call's status
         try:
             return getattr(self.api, name)(**kwargs)
         except MastodonError as exc:
-            raise self._error(exc) from None
+            raise self._error(exc, scope) from None
 
-    def _error(self, exc: MastodonError) -> ConnectorError:
+    def _said(self) -> str | None:
+        """The `error` of the last answer's JSON body (Mastodon.py loses it on typed endpoints)."""
+        try:
+            body = self._last.json() if self._last is not None else None
+        except ValueError:
+            return None
+        return str(body["error"]) if isinstance(body, dict) and body.get("error") else None
+
+    def _error(self, exc: MastodonError, scope: str) -> ConnectorError:
         now = self.clock()
         status = self._last.status_code if self._last is not None else None
-        detail = str(exc.args[-1])[:200] if exc.args else exc.__class__.__name__
+        said = exc.args[-1] if exc.args else None
+        detail = str(said or self._said() or exc.__class__.__name__)[:200]
         if isinstance(exc, MastodonRatelimitError) or status == 429:
             headers = self._last.headers if self._last is not None else {}
             reset = http.reset_from_headers(headers, now) or now + http.DEFAULT_WAIT
@@ -112,64 +131,90 @@ class MastodonConnector:
         if isinstance(exc, MastodonAPIError) and "parse response as JSON" in str(exc):
             return TransientError("mastodon: the server answered with a body that is not JSON")
         if isinstance(exc, MastodonAPIError) and status == 403:
-            return AuthError(f"mastodon: the token lacks a scope (read:notifications) ({detail})")
+            return AuthError(f"mastodon: the token lacks the scope {scope} ({detail})")
         if isinstance(exc, MastodonNotFoundError):
             return PermanentError(f"mastodon: not found ({detail})")
         return PermanentError(f"mastodon: {exc.__class__.__name__} ({detail})")
 
     def fetch(self, marks: Mapping[str, Mark], since: datetime | None) -> Iterator[Page]:
-        mark = marks.get(MENTIONS) or Mark()
-        if mark.id and since is None:
-            yield from self._forward(mark)
-        else:
-            yield from self._backward(
-                mark, since or self.clock() - timedelta(days=self.settings.first_poll_days)
-            )
+        for stream in (MENTIONS, OWN):
+            mark = marks.get(stream) or Mark()
+            if mark.id and since is None:
+                yield from self._forward(stream, mark)
+            else:
+                floor = since or self.clock() - timedelta(days=self.settings.first_poll_days)
+                yield from self._backward(stream, mark, floor)
 
-    def _forward(self, mark: Mark) -> Iterator[Page]:
+    def _list(self, stream: str, *, limit: int | None = None, **paging: Any) -> list[Mapping[str, Any]]:
+        """One page of a stream, newest first: notifications, or the account's statuses."""
+        limit = limit or self.settings.page_size
+        if stream == MENTIONS:
+            batch = self._call("notifications", SCOPES[stream], types=["mention"], limit=limit, **paging)
+        else:
+            own = self._account_id()
+            batch = self._call(
+                "account_statuses", SCOPES[stream], id=own, exclude_reblogs=True, limit=limit, **paging
+            )
+        return [entry for entry in batch or [] if isinstance(entry, Mapping) and entry.get("id") is not None]
+
+    def _account_id(self) -> str:
+        """The account's id on its server; a handle in `account_id` is looked up once."""
+        if self._own_id is None:
+            found = self._call("account_lookup", SCOPES[OWN], acct=self.account.account_id.lstrip("@"))
+            self._own_id = str(found["id"])
+        return self._own_id
+
+    def _entry(self, stream: str, entry: Mapping[str, Any]) -> Item | None:
+        if stream == MENTIONS:
+            status = entry.get("status")
+            return (
+                self._item(status, notification_id=str(entry["id"])) if isinstance(status, Mapping) else None
+            )
+        if entry.get("reblog"):  # someone else's status, boosted
+            return None
+        return self._item(entry, own=True)
+
+    def _forward(self, stream: str, mark: Mark) -> Iterator[Page]:
         current = mark.id
         for _ in range(MAX_PAGES):
-            batch = self._call(
-                "notifications", types=["mention"], min_id=current, limit=self.settings.page_size
-            )
-            items = [i for i in (self._item(n) for n in batch or []) if i]
-            ids = [str(n["id"]) for n in batch or [] if n.get("id") is not None]
+            batch = self._list(stream, min_id=current)
+            items = [i for i in (self._entry(stream, e) for e in batch) if i]
+            ids = [str(e["id"]) for e in batch]
             newest = max(ids, key=_id_key) if ids else None
             times = [i.created_at for i in items]
-            marks = {MENTIONS: Mark(time=max(times), id=newest)} if newest and times else {}
+            marks = {stream: Mark(time=max(times), id=newest)} if newest and times else {}
             made, self.requests = self.requests, 0
             yield Page(items=tuple(items), marks=marks, requests=made)
             if not ids or len(ids) < self.settings.page_size:
                 return
             current = newest
 
-    def _backward(self, mark: Mark, floor: datetime) -> Iterator[Page]:
+    def _backward(self, stream: str, mark: Mark, floor: datetime) -> Iterator[Page]:
         max_id: str | None = None
         newest_id, newest_time = mark.id, mark.time
         for number in range(MAX_PAGES):
-            batch = self._call(
-                "notifications", types=["mention"], max_id=max_id, limit=self.settings.page_size
-            )
-            items = [i for i in (self._item(n) for n in batch or []) if i and i.created_at > floor]
-            ids = [str(n["id"]) for n in batch or [] if n.get("id") is not None]
-            for n in batch or []:
-                nid = str(n.get("id"))
-                if newest_id is None or _id_key(nid) > _id_key(newest_id):
-                    newest_id = nid
-                    item = self._item(n)
+            batch = self._list(stream, max_id=max_id)
+            entries = [(str(e["id"]), self._entry(stream, e)) for e in batch]
+            items = [i for _, i in entries if i and i.created_at > floor]
+            for entry_id, item in entries:
+                if newest_id is None or _id_key(entry_id) > _id_key(newest_id):
+                    newest_id = entry_id
                     newest_time = item.created_at if item else newest_time
+            ids = [entry_id for entry_id, _ in entries]
             stop = not ids or len(items) < len(ids) or len(ids) < self.settings.page_size
             last = stop or number == MAX_PAGES - 1
             made, self.requests = self.requests, 0
-            marks = {MENTIONS: Mark(time=newest_time, id=newest_id)} if last and newest_id else {}
+            marks = {stream: Mark(time=newest_time, id=newest_id)} if last and newest_id else {}
             yield Page(items=tuple(items), marks=marks, requests=made)
             if last:
                 return
             max_id = min(ids, key=_id_key)
 
-    def _item(self, notification: Mapping[str, Any]) -> Item | None:
-        status = notification.get("status")
-        if not isinstance(status, Mapping) or status.get("id") is None:
+    def _item(
+        self, status: Mapping[str, Any], *, notification_id: str | None = None, own: bool = False
+    ) -> Item | None:
+        """A status as an item: from a mention notification, or from the account's own statuses."""
+        if status.get("id") is None:
             return None
         created = status.get("created_at")
         if isinstance(created, str):
@@ -181,8 +226,10 @@ class MastodonConnector:
         edited = status.get("edited_at")
         edited = http.parse_time(edited) if isinstance(edited, str) else edited
         author_id = str(author.get("id")) if author.get("id") is not None else None
-        is_org = author_id == self.account.account_id or author.get("acct") == self.account.account_id.lstrip(
-            "@"
+        is_org = (
+            own
+            or author_id in (self.account.account_id, self._own_id)
+            or author.get("acct") == self.account.account_id.lstrip("@")
         )
         reply = status.get("in_reply_to_id") is not None
         kind = ItemKind.OWN_POST if is_org else ItemKind.REPLY if reply else ItemKind.MENTION
@@ -202,15 +249,21 @@ class MastodonConnector:
             permalink=str(status.get("url") or status.get("uri") or "") or None,
             updated_at=edited if isinstance(edited, datetime) else None,
             private=status.get("visibility") == "direct",
-            raw={"notification_id": str(notification.get("id")), "visibility": status.get("visibility")},
+            raw={
+                **({"notification_id": notification_id} if notification_id else {}),
+                "visibility": status.get("visibility"),
+            },
         )
 
     def check(self) -> list[str]:
-        try:
-            self._call("notifications", types=["mention"], limit=1)
-        except ConnectorError as exc:
-            return [str(exc)]
-        return []
+        """One call per stream: the token must have both scopes (read:notifications, read:statuses)."""
+        problems = []
+        for stream in (MENTIONS, OWN):
+            try:
+                self._list(stream, limit=1)
+            except ConnectorError as exc:
+                problems.append(str(exc))
+        return problems
 
     def hide(self, external_id: str) -> None:
         raise PermanentError(

@@ -47,7 +47,7 @@ from monitor.errors import (
     RateLimited,
     TransientError,
 )
-from monitor.types import Account, Item, ItemKind, Mark, Page
+from monitor.types import Account, Item, ItemKind, Mark, Page, Read, ReadRoute
 
 X_HOST = "https://api.twitter.com"
 MAX_PAGES = 20
@@ -95,6 +95,7 @@ class XSettings:
     first_poll_days: int = 2
     reply_days: int = 7  # watch replies in conversations the account started this recently
     page_size: int = 100
+    owns_app: bool = True  # the account owns the developer app: its mentions are owned reads ($0.001)
 
     def __post_init__(self) -> None:  # checked once, when the configuration is loaded
         handle = self.handle.strip().removeprefix("@")
@@ -138,11 +139,34 @@ class _Read:
     items: tuple[Item, ...]
     newest_id: str | None
     requests: int
-    reads: int
+    reads: tuple[Read, ...]
 
 
 def _iso(when: datetime) -> str:
     return when.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def _floor(mark: Mark) -> datetime | None:
+    """The oldest time a stream has read from (kept in its mark): everything since is held."""
+    return http.parse_time(mark.extra.get("floor")) or mark.time
+
+
+def _window(
+    mark: Mark, since: datetime | None, first_poll: datetime
+) -> tuple[dict[str, str], dict[str, str] | None, datetime]:
+    """What one stream asks for: the new posts, a window older than anything read (only when a
+    person's `since` reaches before the stream's floor), and the stream's floor afterwards.
+
+    Posts between the floor and the mark are held already, so `monitor scan --since 30d` pays
+    only for the posts before the floor, never again for those it read."""
+    if not mark.id:
+        start = since or first_poll
+        held = _floor(mark)
+        return {"start_time": _iso(start)}, None, min(start, held) if held else start
+    floor = _floor(mark) or snowflake_time(mark.id) or first_poll
+    if since is None or since >= floor:
+        return {"since_id": mark.id}, None, floor
+    return {"since_id": mark.id}, {"start_time": _iso(since), "end_time": _iso(floor)}, since
 
 
 def _order(tweet_id: str | None) -> int:
@@ -240,6 +264,10 @@ class XConnector:
         watched = sorted((r for r, at in roots.items() if at >= horizon), key=roots.__getitem__, reverse=True)
         yield from self._replies(marks.get("replies") or Mark(), watched[:MAX_ROOTS], since, now)
 
+    def _route(self, stream: str) -> ReadRoute:
+        """How X prices a post read by this stream (monitor/pricing.py)."""
+        return ReadRoute.OWNED if stream == "mentions" and self.settings.owns_app else ReadRoute.POST
+
     def _stream(
         self,
         stream: str,
@@ -250,23 +278,26 @@ class XConnector:
         *,
         extra: Extra | None = None,
     ) -> Iterator[Page]:
-        params = self._params()
-        if mark.id and since is None:
-            params["since_id"] = mark.id
-        else:
-            floor = since or now - timedelta(days=self.settings.first_poll_days)
-            params["start_time"] = _iso(floor)
+        first_poll = now - timedelta(days=self.settings.first_poll_days)
+        forward, backfill, floor = _window(mark, since, first_poll)
+        windows = [forward, *([backfill] if backfill else [])]
         newest_id, newest_time = mark.id, mark.time
-        own = stream == "own"
-        for read, first, last in self._pages(method, (self.user_id,), params, "pagination_token", own=own):
-            if first and read.newest_id:
-                newest_id = read.newest_id
-                newest_time = max((i.created_at for i in read.items), default=newest_time)
-            kept = extra(read.items) if extra else {}
-            changed = bool(kept) and kept != dict(mark.extra)
-            made = last and (newest_id is not None or changed)
-            marks = {stream: Mark(time=newest_time, id=newest_id, extra=kept)} if made else {}
-            yield Page(items=read.items, marks=marks, requests=read.requests, reads=read.reads)
+        own, route = stream == "own", self._route(stream)
+        kept: Mapping[str, str] = {}
+        for number, window in enumerate(windows):
+            params = {**self._params(), **window}
+            pages = self._pages(method, (self.user_id,), params, "pagination_token", own=own, route=route)
+            for read, first, last in pages:
+                if number == 0 and first and read.newest_id:
+                    newest_id = read.newest_id
+                    newest_time = max((i.created_at for i in read.items), default=newest_time)
+                kept = {**(extra(read.items) if extra else {}), "floor": _iso(floor)}
+                changed = {k: v for k, v in kept.items() if k != "floor"} != {
+                    k: v for k, v in mark.extra.items() if k != "floor"
+                }
+                made = last and number == len(windows) - 1 and (newest_id is not None or changed)
+                marks = {stream: Mark(time=newest_time, id=newest_id, extra=kept)} if made else {}
+                yield Page(items=read.items, marks=marks, requests=read.requests, reads=read.reads)
 
     def _replies(
         self, mark: Mark, roots: Sequence[str], since: datetime | None, now: datetime
@@ -274,27 +305,38 @@ class XConnector:
         """Replies in conversations the account started that neither mention it nor come from it."""
         suffix = f" -from:{self.user_id}" + (f" -@{self.handle}" if self.handle else "")
         queries = conversation_queries(roots, suffix)
-        params = {**self._params(), "max_results": max(10, self.settings.page_size)}
         horizon = now - SEARCH_WINDOW + SEARCH_MARGIN
-        sent = snowflake_time(mark.id)
-        if mark.id and since is None and sent is not None and sent >= horizon:
-            params["since_id"] = mark.id
+        # The mark's age is the stored time of the newest reply it stands for (X refuses a
+        # since_id from before the window); the id is only a fallback for marks without a time.
+        sent = mark.time or snowflake_time(mark.id)
+        first_poll = max(now - timedelta(days=self.settings.first_poll_days), horizon)
+        if mark.id and (sent is None or sent < horizon):
+            # The mark is older than search reaches back: search refuses it, and every reply
+            # in reach is newer than the mark (or the mark would have moved), so none is held.
+            windows: list[dict[str, str]] = [{"start_time": _iso(horizon)}]
+            floor = min(_floor(mark) or horizon, horizon)
         else:
-            # No mark yet, a person's `since`, or a mark older than search reaches back (search
-            # refuses it; a reply newer than the mark would have moved it, so none is skipped).
-            first_poll = now - timedelta(days=self.settings.first_poll_days)
-            floor = since or (horizon if mark.id else first_poll)
-            params["start_time"] = _iso(max(floor, horizon))
+            forward, backfill, floor = _window(mark, max(since, horizon) if since else None, first_poll)
+            if backfill and backfill["start_time"] >= backfill["end_time"]:
+                backfill = None
+            windows = [forward, *([backfill] if backfill else [])]
         newest_id, times = mark.id, [mark.time] if mark.time else []
-        for number, query in enumerate(queries):
-            final = number == len(queries) - 1
+        calls = [(w, q) for w in windows for q in queries]
+        for number, (window, query) in enumerate(calls):
+            params = {**self._params(), "max_results": max(10, self.settings.page_size), **window}
             for read, first, last in self._pages("search_recent_tweets", (query,), params, "next_token"):
                 if first and read.newest_id and _order(read.newest_id) > _order(newest_id):
                     newest_id = read.newest_id
                 times.extend(i.created_at for i in read.items)
-                made = final and last and newest_id is not None
-                marks = {"replies": Mark(time=max(times, default=None), id=newest_id)} if made else {}
-                yield Page(items=read.items, marks=marks, requests=read.requests, reads=read.reads)
+                made = number == len(calls) - 1 and last and newest_id is not None
+                extra = {"floor": _iso(floor)}
+                mark_now = Mark(time=max(times, default=None), id=newest_id, extra=extra)
+                yield Page(
+                    items=read.items,
+                    marks={"replies": mark_now} if made else {},
+                    requests=read.requests,
+                    reads=read.reads,
+                )
 
     def _params(self) -> dict[str, Any]:
         return {
@@ -311,6 +353,7 @@ class XConnector:
         token_name: str,
         *,
         own: bool = False,
+        route: ReadRoute = ReadRoute.POST,
     ) -> Iterator[tuple[_Read, bool, bool]]:
         """One listing followed through `next_token`: (what was read, first page?, last page?)."""
         query = dict(params)
@@ -323,7 +366,8 @@ class XConnector:
             last = not token or number == MAX_PAGES - 1
             made, self.requests = self.requests, 0
             newest = str(meta["newest_id"]) if meta.get("newest_id") else None
-            yield _Read(items, newest, made, len(tweets)), number == 0, last
+            reads = tuple(Read(str(t.get("id")), route) for t in tweets)
+            yield _Read(items, newest, made, reads), number == 0, last
             if last:
                 return
             query[token_name] = token

@@ -31,15 +31,14 @@ def offline(config: Config) -> list[str]:
 
 def online(config: Config) -> list[str]:
     """One cheap call per account verifying credentials and permissions."""
-    from connectors.base import connector_class
-    from monitor.pipeline import account_of, new_http_session
+    from monitor.pipeline import build_connector, new_http_session
 
     problems: list[str] = []
     for cfg in config.accounts:
         if not cfg.enabled:
             continue
         try:
-            connector = connector_class(cfg.platform)(account_of(cfg), cfg.settings, new_http_session())
+            connector = build_connector(config, cfg, new_http_session())
             problems += [f"{cfg.name}: {p}" for p in connector.check()]
         except ConnectorError as exc:
             problems.append(f"{cfg.name}: {exc}")

@@ -150,5 +150,6 @@ def clean_page(page: Page) -> Page:
         items=tuple(clean_item(item) for item in page.items),
         marks={clean_line(stream, 50) or "?": clean_mark(mark) for stream, mark in page.marks.items()},
         deleted=tuple(clean_id(external_id) for external_id in page.deleted),
+        reads=tuple(dataclasses.replace(r, resource=clean_id(r.resource)) for r in page.reads),
         warnings=tuple(clean_text(w, 1_000).replace("\n", " ") for w in page.warnings),
     )

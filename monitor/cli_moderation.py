@@ -15,7 +15,7 @@ def hide(obj: object, item_id: str, yes: bool) -> None:
     """Hide ITEM_ID on its platform: the item number an alert email or `monitor alerts show` gives
     ("Item number: 123"), or the platform's own id for it."""
     from monitor.cli import Obj, opened
-    from monitor.pipeline import account_of, new_http_session
+    from monitor.pipeline import build_connector, new_http_session
     from monitor.store.moderation import find_item
 
     assert isinstance(obj, Obj)
@@ -43,8 +43,6 @@ def hide(obj: object, item_id: str, yes: bool) -> None:
     if not yes and not click.confirm("Hide it on the platform?", default=False):
         click.echo("Nothing was hidden.")
         return
-    from connectors.base import connector_class
-
-    connector = connector_class(cfg.platform)(account_of(cfg), cfg.settings, new_http_session())
+    connector = build_connector(config, cfg, new_http_session())
     connector.hide(item.external_id)
     click.echo(f"Hidden on {item.platform}: {item.external_id}")

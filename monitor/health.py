@@ -2,18 +2,16 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import func, select
 
+from monitor import pricing
 from monitor.config import Config
 from monitor.store import Store, accounts, intake, schedule
 from monitor.store.schema import AlertRow
-
-# X charges per post read (owned reads of the account's own mentions are cheaper).
-READ_PRICE_USD: dict[str, float] = {"x": 0.005}
 
 # When `monitor status` says something needs attention (and exits 1): the promises' thresholds.
 URGENT_UNDELIVERED = timedelta(minutes=5)  # an urgent alert not accepted by the mail server
@@ -33,8 +31,19 @@ class AccountHealth:
     not_before: datetime | None
     next_poll_at: datetime | None
     needs_attention: str | None
-    month_reads: int
-    month_cost_usd: float | None
+    month_reads: int  # billed reads this month (UTC)
+    month_cost: pricing.Cost | None  # for platforms that charge per read (X)
+
+    @property
+    def month_cost_usd(self) -> float | None:
+        return self.month_cost.usd if self.month_cost is not None else None
+
+    def as_dict(self) -> dict[str, Any]:
+        data = {f.name: getattr(self, f.name) for f in fields(self) if f.name != "month_cost"}
+        cost = self.month_cost
+        data["month_cost_usd"] = self.month_cost_usd
+        data["month_cost_basis"] = f"{cost.basis} ({cost.source})" if cost else None
+        return data
 
 
 @dataclass(frozen=True)
@@ -56,7 +65,7 @@ class Health:
     def as_dict(self) -> dict[str, Any]:
         return {
             "at": self.at.isoformat(),
-            "accounts": [a.__dict__ for a in self.accounts],
+            "accounts": [a.as_dict() for a in self.accounts],
             "outbox_pending": self.outbox_pending,
             "outbox_failed": self.outbox_failed,
             "oldest_pending_at": self.oldest_pending_at,
@@ -78,8 +87,7 @@ def collect(config: Config, store: Store, now: datetime) -> Health:
         rows = {r.name: r for r in accounts.all_rows(session)}
         for cfg in config.accounts:
             row = rows.get(cfg.name)
-            _, reads = accounts.usage_since(session, cfg.name, month_start)
-            price = READ_PRICE_USD.get(cfg.platform)
+            usage = accounts.usage_since(session, cfg.name, month_start)
             h = AccountHealth(
                 name=cfg.name,
                 platform=cfg.platform,
@@ -90,8 +98,8 @@ def collect(config: Config, store: Store, now: datetime) -> Health:
                 not_before=row.not_before if row else None,
                 next_poll_at=(row.next_poll_at if row else None) if daemon_alive else None,
                 needs_attention=row.needs_attention if row else None,
-                month_reads=reads,
-                month_cost_usd=round(reads * price, 2) if price is not None else None,
+                month_reads=usage.reads,
+                month_cost=pricing.cost(cfg.platform, usage.reads, usage.owned_reads),
             )
             result.append(h)
             if cfg.enabled:
@@ -213,8 +221,8 @@ def render_text(health: Health, config: Config) -> str:
             lines.append(f"    next poll {_when(a.next_poll_at, now)}")
         elif health.daemon and not health.daemon.startswith("running"):
             lines.append("    next poll: none (no daemon running)")
-        if a.month_cost_usd is not None:
-            lines.append(f"    this month: {a.month_reads} posts read, about ${a.month_cost_usd:.2f}")
+        if a.month_cost is not None:
+            lines.append(f"    this month: {a.month_cost.basis} ({a.month_cost.source})")
     lines.append(f"Outbox: {health.outbox_pending} waiting, {health.outbox_failed} failed")
     if health.daemon:
         lines.append(f"Daemon: {health.daemon}")

@@ -34,6 +34,7 @@ from monitor.errors import (
 )
 from monitor.store import Store, accounts, intake, items
 from monitor.store import alerts as store_alerts
+from monitor.store.vault import SessionVault
 from monitor.types import (
     LABELS,
     Account,
@@ -91,13 +92,22 @@ def account_of(cfg: AccountConfig) -> Account:
     return Account(cfg.name, cfg.platform, cfg.account_id, cfg.display_name)
 
 
+def build_connector(
+    config: Config, cfg: AccountConfig, session: requests.Session, *, clock: Clock | None = None
+) -> Connector:
+    """A connector for one account, given what it can use beyond the interface (see connectors.base):
+    the pipeline's clock, and a vault for login sessions that outlive the process."""
+    connector = connector_class(cfg.platform)(account_of(cfg), cfg.settings, session)
+    if clock is not None and hasattr(connector, "clock"):  # its windows must agree with the marks
+        connector.clock = clock
+    if hasattr(connector, "vault"):
+        connector.vault = SessionVault(config.state_dir / "sessions")
+    return connector
+
+
 def connector_for(ctx: Context, cfg: AccountConfig) -> Connector:
     if cfg.name not in ctx.connectors:
-        cls = connector_class(cfg.platform)
-        connector = cls(account_of(cfg), cfg.settings, ctx.http())
-        if hasattr(connector, "clock"):  # its time windows must agree with the pipeline's marks
-            connector.clock = ctx.clock
-        ctx.connectors[cfg.name] = connector
+        ctx.connectors[cfg.name] = build_connector(ctx.config, cfg, ctx.http(), clock=ctx.clock)
     return ctx.connectors[cfg.name]
 
 
@@ -173,7 +183,7 @@ def poll(
             warnings.extend(page.warnings)
             fetched += len(page.items)
             new, updated = new + saved.new, updated + saved.updated
-            requests_made, reads = requests_made + page.requests, reads + page.reads
+            requests_made, reads = requests_made + page.requests, reads + saved.billed_reads
             if progress:
                 progress(cfg.name, fetched)
             if ctx.stop.is_set():  # shutting down: this page is committed, the mark resumes the rest

@@ -47,6 +47,14 @@ class ItemKind(enum.StrEnum):
     OWN_POST = "own_post"
 
 
+class ReadRoute(enum.StrEnum):
+    """How a billable read is priced (monitor/pricing.py): X charges "owned reads" (mentions of
+    the account that owns the developer app) less than other post reads."""
+
+    OWNED = "owned"
+    POST = "post"
+
+
 class Severity(enum.StrEnum):
     URGENT = "urgent"
     HIGH = "high"
@@ -110,6 +118,14 @@ class RateLimit:
 
 
 @dataclass(frozen=True)
+class Read:
+    """One billable read: the resource read (a post id) and the route that prices it."""
+
+    resource: str
+    route: ReadRoute = ReadRoute.POST
+
+
+@dataclass(frozen=True)
 class Page:
     """One page of a fetch. `marks` are committed with this page's items, in one transaction.
 
@@ -122,7 +138,7 @@ class Page:
     marks: Mapping[str, Mark] = field(default_factory=dict)
     rate_limit: RateLimit | None = None
     requests: int = 1  # HTTP requests this page cost (for benchmarks and status)
-    reads: int = 0  # billable reads (X charges per post read)
+    reads: tuple[Read, ...] = ()  # billable reads (X charges per post read; the store dedupes per UTC day)
     warnings: tuple[str, ...] = ()  # e.g. "line 17: not valid JSON (skipped)"
     deleted: tuple[str, ...] = ()  # external ids the platform reports as deleted
 
@@ -168,7 +184,7 @@ class AccountResult:
     items_new: int = 0
     items_updated: int = 0
     requests: int = 0
-    reads: int = 0
+    reads: int = 0  # billed reads: a resource already read this UTC day is not counted again
     error: str | None = None
     warnings: tuple[str, ...] = ()  # e.g. malformed export lines that were skipped
 
@@ -218,6 +234,7 @@ class RunReport:
                     "items_new": a.items_new,
                     "items_updated": a.items_updated,
                     "requests": a.requests,
+                    "reads": a.reads,
                     "error": a.error,
                     "warnings": list(a.warnings),
                 }

@@ -14,6 +14,7 @@ from typing import Any
 from sqlalchemy import and_, func, or_, select
 from sqlalchemy.orm import Session, aliased
 
+from monitor.store.accounts import Usage
 from monitor.store.schema import (
     AlertItemRow,
     AlertRow,
@@ -249,14 +250,22 @@ def unanswered(session: Session, label: str, start: datetime, end: datetime) -> 
     return waiting
 
 
-def usage(session: Session, first_day: str, last_day: str) -> dict[str, int]:
-    """Billable reads per account for UTC days first_day..last_day (inclusive, YYYY-MM-DD)."""
+def usage(session: Session, first_day: str, last_day: str) -> dict[str, Usage]:
+    """Billed reads per account for UTC days first_day..last_day (inclusive, YYYY-MM-DD)."""
     rows = session.execute(
-        select(UsageRow.account, func.sum(UsageRow.reads))
+        select(
+            UsageRow.account,
+            func.sum(UsageRow.requests),
+            func.sum(UsageRow.reads),
+            func.sum(UsageRow.owned_reads),
+        )
         .where(UsageRow.day >= first_day, UsageRow.day <= last_day)
         .group_by(UsageRow.account)
     )
-    return {account: int(reads or 0) for account, reads in rows}
+    return {
+        account: Usage(int(requests or 0), int(reads or 0), int(owned or 0))
+        for account, requests, reads, owned in rows
+    }
 
 
 def failures(session: Session, before: datetime) -> list[Failure]:

@@ -19,7 +19,7 @@ import json
 import logging
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
 
 from sqlalchemy import delete, func, select
@@ -39,6 +39,7 @@ class Intake:
     updated: int = 0
     erased: int = 0
     set_aside: tuple[str, ...] = ()  # why each item set aside now could not be stored
+    billed_reads: int = 0  # reads the platform charges for (once per resource per UTC day)
 
 
 def save_page(
@@ -48,8 +49,8 @@ def save_page(
         with store.transaction() as session:
             saved = items.save_items(session, page.items, now, keep_raw=keep_raw)
             gone = items.mark_deleted(session, platform, page.deleted, now)
-            _save_progress(session, account, page, now)
-        return Intake(saved.new, saved.updated + gone, saved.erased)
+            billed = _save_progress(session, account, page, now)
+        return Intake(saved.new, saved.updated + gone, saved.erased, billed_reads=billed)
     except StorageError as exc:
         log.warning(
             "%s: a page of %d item(s) could not be stored at once (%s); storing one by one",
@@ -69,17 +70,20 @@ def save_page(
     # Deletions and marks last: if these fail too, the database is down, not an item.
     with store.transaction() as session:
         updated += items.mark_deleted(session, platform, page.deleted, now)
-        _save_progress(session, account, page, now)
+        billed = _save_progress(session, account, page, now)
         for item, error in failed:
             session.add(_aside_row(account, item, error, now))
     for item, error in failed:
         log.error("%s: item %s set aside, it could not be stored: %s", account, item.external_id, error)
-    return Intake(new, updated, erased, tuple(error for _, error in failed))
+    return Intake(new, updated, erased, tuple(error for _, error in failed), billed)
 
 
-def _save_progress(session: Any, account: str, page: Page, now: datetime) -> None:
+def _save_progress(session: Any, account: str, page: Page, now: datetime) -> int:
+    """The page's marks and usage; return the reads newly billed."""
     items.save_marks(session, account, page.marks, now)
-    accounts.add_usage(session, account, now.date().isoformat(), requests=page.requests, reads=page.reads)
+    day = now.astimezone(UTC).date().isoformat()
+    accounts.add_usage(session, account, day, requests=page.requests)
+    return accounts.bill_reads(session, account, day, page.reads).reads
 
 
 def _aside_row(account: str, item: Item, error: str, now: datetime) -> SetAsideRow:

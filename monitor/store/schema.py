@@ -188,13 +188,27 @@ class RunRow(Base):
 
 
 class UsageRow(Base):
-    """Requests and billable reads per account per day (X charges per post read)."""
+    """Requests and billed reads per account per UTC day (X charges per post read)."""
 
     __tablename__ = "usage"
     account: Mapped[str] = mapped_column(String(100), primary_key=True)
     day: Mapped[str] = mapped_column(String(10), primary_key=True)  # YYYY-MM-DD (UTC)
     requests: Mapped[int] = mapped_column(Integer, default=0)
-    reads: Mapped[int] = mapped_column(Integer, default=0)
+    reads: Mapped[int] = mapped_column(Integer, default=0)  # billed: each resource once a day
+    owned_reads: Mapped[int] = mapped_column(Integer, default=0, server_default="0")  # of which owned
+
+
+class BilledReadRow(Base):
+    """Resources billed today and yesterday (UTC), so a second read the same day is not counted.
+
+    Older days are deleted as new reads are recorded: only the counts in `usage` are kept.
+    """
+
+    __tablename__ = "billed_reads"
+    account: Mapped[str] = mapped_column(String(100), primary_key=True)
+    day: Mapped[str] = mapped_column(String(10), primary_key=True)  # YYYY-MM-DD (UTC)
+    resource: Mapped[str] = mapped_column(String(300), primary_key=True)
+    route: Mapped[str] = mapped_column(String(20))
 
 
 class ErasedItemRow(Base):

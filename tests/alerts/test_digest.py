@@ -23,6 +23,7 @@ from sqlalchemy import select
 from alerts import charts, digest, digest_render, digest_text
 from alerts.digest import Window
 from connectors import base as connector_base
+from monitor import health
 from monitor.cli import cli
 from monitor.config import Config
 from monitor.errors import InputError
@@ -213,7 +214,7 @@ def seed(store: Store, config: Config) -> dict[str, int]:
         for _ in range(3):
             accounts.record_failure(s, "xa", "rate limited", NOW - timedelta(hours=1))
         accounts.record_failure(s, "yt", "token expired", at(20, 6), needs_attention="token expired")
-        accounts.add_usage(s, "xa", "2026-11-16", requests=4, reads=400)
+        accounts.add_usage(s, "xa", "2026-11-16", requests=4, reads=400, owned_reads=300)
         accounts.add_usage(s, "xa", "2026-11-22", requests=6, reads=600)
         accounts.add_usage(s, "xa", "2026-11-23", requests=1, reads=50)  # next week
         s.add(ErasureRow(at=at(22, 3), reason="retention", items=12, alerts=0))
@@ -348,7 +349,8 @@ def test_connector_health(week: digest.Digest) -> None:
     }
     assert (by_name["fb"].items, by_name["ig"].items, by_name["ig"].usual) == (6, 0, 4.0)
     assert by_name["fb"].display_name == "One Step (Facebook)"
-    assert (by_name["xa"].reads, by_name["xa"].cost_usd, by_name["xa"].month_cost_usd) == (1000, 5.0, 5.25)
+    # 300 owned reads at $0.001 and 700 post reads at $0.005; the month adds 50 post reads
+    assert (by_name["xa"].reads, by_name["xa"].cost_usd, by_name["xa"].month_cost_usd) == (1000, 3.8, 4.05)
     assert by_name["xa"].failures == 3
     assert by_name["yt"].cost_usd is None
     assert [(f.kind, f.category, f.last_error) for f in week.outbox_failed] == [
@@ -440,13 +442,19 @@ def test_html_has_every_section_escaped_and_masked(week: digest.Digest, config: 
     assert "1h 15" not in html and "75 min" in html
 
 
-def test_text_twin(week: digest.Digest, config: Config) -> None:
+def test_text_twin(week: digest.Digest, config: Config, store: Store) -> None:
     text = digest_render.render_text(week, config)
     assert "NEEDS ATTENTION NOW" in text
     assert re.search(r"Comments and mentions\s+10\s+7\s+\+3", text)
     assert re.search(r"Alerts sent\s+4\s+1\s+\+3", text)
     assert "#4 Urgent: Confidentiality risk on fb" in text
-    assert "50 posts" not in text and "1000 posts read, about $5.00 this week ($5.25 this month)" in text
+    assert "read cost this week: 300 owned reads × $0.001 + 700 post reads × $0.005 ≈ $3.80" in text
+    month = (
+        "300 owned reads × $0.001 + 750 post reads × $0.005 ≈ $4.05 (X pay-per-use prices as of 2026-12-07)"
+    )
+    assert f"this month: {month}" in text
+    status = health.render_text(health.collect(config, store, NOW), config)
+    assert f"this month: {month}" in status, "`monitor status` and the digest say the same"
     assert "Text erased under the 90-day retention policy: 12 items." in text
     assert PHONE not in text
 

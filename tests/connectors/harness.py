@@ -490,15 +490,20 @@ class YouTubeHarness(Harness):
 # ------------------------------------------------------------------ Mastodon
 
 
+@dataclass
 class MastodonHarness(Harness):
-    platform = "mastodon"
-    streams = 1
-    edits = "Mastodon does not re-send a mention notification when the status is edited"
-    deletions = "Mastodon does not report deleted statuses through notifications"
-    secrets = ("fakeMastodonToken_0123456789abcdefABCDEF",)
-    base_url = "https://social.test"
-    ME = "109300000000000001"
+    """Mention notifications (`pages`) and the account's own statuses (`own`), shaped like the
+    recorded Status entities in tests/data/mastodon/own_statuses.json."""
+
+    platform: ClassVar[str] = "mastodon"
+    streams: ClassVar[int] = 2  # mentions, own statuses
+    edits: ClassVar[str | None] = "Mastodon does not re-send a mention notification when the status is edited"
+    deletions: ClassVar[str | None] = "Mastodon does not report deleted statuses through notifications"
+    secrets: ClassVar[tuple[str, ...]] = ("fakeMastodonToken_0123456789abcdefABCDEF",)
+    base_url: ClassVar[str] = "https://social.test"
+    ME: ClassVar[str] = "109300000000000001"
     page_size: ClassVar[int] = 2  # small, so the contract test pages
+    own: list[Rec] = field(default_factory=list)
 
     def connector(self, base_url: str, session: requests.Session | None = None) -> Connector:
         from connectors.mastodon import MastodonConnector, MastodonSettings
@@ -567,23 +572,52 @@ class MastodonHarness(Harness):
             },
         }
 
+    def own_id(self, rec: Rec) -> str:
+        """A Mastodon snowflake: milliseconds << 16, so ids order as their times do."""
+        return str((int(rec.at.timestamp() * 1000) << 16) + 4211 + len(rec.id))
+
+    def own_status(self, rec: Rec) -> dict[str, Any]:
+        recorded = load("mastodon", "own_statuses.json")
+        status: dict[str, Any] = recorded[2 if "private" in rec.text else 0 if rec.reply_to else 1]
+        status_id = self.own_id(rec)
+        status.update(
+            id=status_id,
+            created_at=rec.at.strftime("%Y-%m-%dT%H:%M:%S.000Z"),
+            content=f"<p>{html.escape(rec.text)}</p>",
+            uri=f"https://social.test/users/elmfield/statuses/{status_id}",
+            url=f"https://social.test/@elmfield/{status_id}",
+            in_reply_to_id=self.external_id(Rec(rec.reply_to, "", rec.at)) if rec.reply_to else None,
+            in_reply_to_account_id="109311111111111111" if rec.reply_to else None,
+        )
+        return status
+
+    @staticmethod
+    def _paged(q: Mapping[str, str], every: list[dict[str, Any]]) -> str:
+        """min_id: the entries just newer than it; max_id: those just older; newest first."""
+        limit = int(q.get("limit", "40"))
+        every = sorted(every, key=lambda n: int(n["id"]))
+        if "min_id" in q:
+            chosen = [n for n in every if int(n["id"]) > int(q["min_id"])][:limit]
+        else:
+            below = [n for n in every if "max_id" not in q or int(n["id"]) < int(q["max_id"])]
+            chosen = below[-limit:]
+        return json.dumps(list(reversed(chosen)))
+
     def install(self, mock: Any) -> None:
         def notifications(request: Any) -> Reply:
             if self.failure:
                 return self.fail_reply(self.failure)[0]
-            q = query(request.url)
-            limit = int(q.get("limit", "40"))
-            every = sorted(
-                (self._notification(r) for page in self.pages for r in page), key=lambda n: int(n["id"])
-            )
-            if "min_id" in q:
-                chosen = [n for n in every if int(n["id"]) > int(q["min_id"])][:limit]
-            else:
-                below = [n for n in every if "max_id" not in q or int(n["id"]) < int(q["max_id"])]
-                chosen = below[-limit:]
-            return 200, JSON, json.dumps(list(reversed(chosen)))
+            every = [self._notification(r) for page in self.pages for r in page]
+            return 200, JSON, self._paged(query(request.url), every)
+
+        def statuses(request: Any) -> Reply:
+            if self.failure:
+                return self.fail_reply(self.failure)[0]
+            assert query(request.url)["exclude_reblogs"] == "1"
+            return 200, JSON, self._paged(query(request.url), [self.own_status(r) for r in self.own])
 
         mock.add_callback("GET", re.compile(r".*/api/v1/notifications"), notifications)
+        mock.add_callback("GET", re.compile(rf".*/api/v1/accounts/{self.ME}/statuses"), statuses)
 
     def fail_reply(self, kind: str) -> tuple[Reply, datetime | None]:
         if kind == "5xx":
@@ -696,13 +730,14 @@ class XHarness(Harness):
 
     @staticmethod
     def _listing(q: Mapping[str, str], token: str, pages: list[list[dict[str, Any]]]) -> Reply:
-        """A v2 timeline or search body: newest first, since_id/start_time, max_results, next_token."""
+        """A v2 timeline or search body: newest first, since_id/start_time/end_time, max_results,
+        next_token."""
         size = int(q.get("max_results", "100"))
         since = int(q.get("since_id", "0"))
-        start = q.get("start_time", "")
+        start, end = q.get("start_time", ""), q.get("end_time", "9999")
         chunks = []
         for page in pages:
-            kept = [t for t in page if int(t["id"]) > since and t["created_at"][:19] >= start[:19]]
+            kept = [t for t in page if int(t["id"]) > since and start[:19] <= t["created_at"][:19] < end[:19]]
             kept.sort(key=lambda t: -int(t["id"]))
             chunks += [kept[i : i + size] for i in range(0, len(kept), size)] or [[]]
         index = int(q.get(token, "page0")[4:])

@@ -96,6 +96,7 @@ class BlueskyHarness(Harness):
     logins: int = 0
     access: str = ""
     refresh: str = ""
+    issued: set[str] = field(default_factory=set)  # every access token it has handed out
     threadgate: dict[str, Any] | None = None
     profile_missing: bool = False
     written: list[dict[str, Any]] = field(default_factory=list)
@@ -160,9 +161,12 @@ class BlueskyHarness(Harness):
         def authed(request: Any) -> Reply | None:
             if self.failure and self.failure != "throttled":
                 return self.fail_reply(self.failure)[0]
-            if bearer(request) != self.access:
-                return xrpc_error(401, "AuthenticationRequired")
-            return None
+            token = bearer(request)
+            if token == self.access:
+                return None
+            if token in self.issued:  # a token it made and no longer accepts, as a PDS says it
+                return xrpc_error(400, "ExpiredToken")
+            return xrpc_error(401, "AuthenticationRequired")
 
         def create_session(request: Any) -> Reply:
             if self.failure == "throttled":
@@ -173,6 +177,7 @@ class BlueskyHarness(Harness):
             self.logins += 1
             self.access = jwt("access", self.logins, self.access_exp)
             self.refresh = jwt("refresh", self.logins)
+            self.issued.add(self.access)
             return 200, JSON, json.dumps(self.session_body(mock.base_url))
 
         def refresh_session(request: Any) -> Reply:
@@ -182,6 +187,7 @@ class BlueskyHarness(Harness):
                 return xrpc_error(400, "ExpiredToken")
             self.logins += 1
             self.access, self.refresh = jwt("access", self.logins), jwt("refresh", self.logins)
+            self.issued.add(self.access)
             body = self.session_body(mock.base_url)
             body.pop("email"), body.pop("emailConfirmed"), body.pop("emailAuthFactor")
             return 200, JSON, json.dumps(body)

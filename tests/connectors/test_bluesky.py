@@ -1,23 +1,38 @@
-"""Bluesky: item fields, one login per process, token renewal, httpx failures, check and hide.
+"""Bluesky: item fields, one login across processes (the saved session), token renewal, httpx
+failures, check and hide.
 Against the loopback fake XRPC server of the contract test (atproto speaks httpx)."""
 
 from __future__ import annotations
 
 import json
+import logging
+import stat
 import time
 from collections.abc import Iterator
 from datetime import timedelta
+from pathlib import Path
 from typing import Any
 
 import httpx
 import pytest
+import requests
 
-from connectors.bluesky import BlueskyConnector
+from connectors.bluesky import BlueskyConnector, BlueskySettings
 from monitor.errors import AuthError, ConnectorError, PermanentError, TransientError
-from monitor.types import ItemKind, Mark, Page
+from monitor.store.vault import SessionVault
+from monitor.types import Account, ItemKind, Mark, Page
 from tests.connectors import fakeserver
 from tests.connectors.harness import JSON, NOW, Rec, merge_marks, t
-from tests.connectors.harness_bluesky import HANDLE, ME, VISITOR, BlueskyHarness, post_uri, tid, xrpc_error
+from tests.connectors.harness_bluesky import (
+    HANDLE,
+    ME,
+    PASSWORD,
+    VISITOR,
+    BlueskyHarness,
+    post_uri,
+    tid,
+    xrpc_error,
+)
 
 FIRST = [
     Rec("c1", "How do I book?", t(50)),
@@ -279,3 +294,109 @@ def test_session_tokens_are_masked_by_shape_without_growing_a_list() -> None:
     token = "eyJhbGciOiJFUzI1NksifQ.eyJzY29wZSI6ImNvbS5hdHByb3RvLmFjY2VzcyJ9.c2lnbmF0dXJlLXZhbHVl"
     assert http.redact(f"Authorization-ish {token} end") == "Authorization-ish *** end"
     assert len(http._SECRETS) == before
+
+
+# ------------------------------------------------------------------ the session outlives the process
+
+
+def process(h: BlueskyHarness, server: fakeserver.FakeServer, state: Path) -> BlueskyConnector:
+    """A connector as a new `monitor scan` process builds it: nothing in memory, the state dir on disk."""
+    from monitor.config import Secret
+
+    settings = BlueskySettings(app_password=Secret(h.password, "env:BSKY"), base_url=server.base_url)
+    c = BlueskyConnector(Account("bsky", "bluesky", HANDLE), settings, requests.Session())
+    c.clock = lambda: NOW
+    c.vault = SessionVault(state / "sessions")
+    return c
+
+
+def test_scans_in_separate_processes_log_in_once(
+    h: BlueskyHarness, server: fakeserver.FakeServer, tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    """A cron-driven `monitor scan` every few minutes must not spend the 30-per-5-minutes and
+    300-a-day createSession budget: the first process logs in, the others reuse its session."""
+    caplog.set_level(logging.DEBUG)
+    marks: dict[str, Mark] = {}
+    for n in range(5):
+        h.serve([*FIRST, Rec(f"n{n}", f"new {n}", t(20 - n))])
+        marks = merge_marks(marks, poll(process(h, server, tmp_path), marks))
+    assert paths(server).count("com.atproto.server.createSession") == 1
+    assert "com.atproto.server.refreshSession" not in paths(server)
+    assert len(server.calls) == 1 + 5 * 2
+    saved = next((tmp_path / "sessions").iterdir())
+    assert stat.S_IMODE(saved.stat().st_mode) == 0o600 and stat.S_IMODE(saved.parent.stat().st_mode) == 0o700
+    assert h.access not in saved.read_text() and h.refresh not in saved.read_text(), "encrypted at rest"
+    assert h.access not in caplog.text and h.refresh not in caplog.text and PASSWORD not in caplog.text
+
+
+def test_a_saved_session_the_server_expired_is_refreshed_not_logged_in_again(
+    h: BlueskyHarness, server: fakeserver.FakeServer, tmp_path: Path
+) -> None:
+    poll(process(h, server, tmp_path))
+    h.access = "expired on the server"  # the saved access token is no longer accepted
+    server.reset_calls()
+    poll(process(h, server, tmp_path))
+    assert paths(server)[:3] == [
+        "app.bsky.notification.listNotifications",
+        "com.atproto.server.refreshSession",
+        "app.bsky.notification.listNotifications",
+    ]
+    assert "com.atproto.server.createSession" not in paths(server)
+    server.reset_calls()
+    poll(process(h, server, tmp_path))  # the refreshed session was saved: used as it is
+    assert paths(server) == ["app.bsky.notification.listNotifications", "app.bsky.feed.getAuthorFeed"]
+
+
+def test_only_a_failed_refresh_logs_in_and_the_new_session_is_saved(
+    h: BlueskyHarness, server: fakeserver.FakeServer, tmp_path: Path
+) -> None:
+    poll(process(h, server, tmp_path))
+    h.access, h.refresh = "expired", "revoked"  # both tokens dead: refreshing fails
+    server.reset_calls()
+    poll(process(h, server, tmp_path))
+    assert paths(server).count("com.atproto.server.createSession") == 1
+    assert paths(server).index("com.atproto.server.refreshSession") < paths(server).index(
+        "com.atproto.server.createSession"
+    )
+    server.reset_calls()
+    poll(process(h, server, tmp_path))
+    assert "com.atproto.server.createSession" not in paths(server)
+
+
+def test_a_session_saved_by_another_process_is_taken_before_refreshing(
+    h: BlueskyHarness, server: fakeserver.FakeServer, tmp_path: Path
+) -> None:
+    daemon = process(h, server, tmp_path)
+    poll(daemon)
+    scan = process(h, server, tmp_path)
+    h.access = "expired"
+    poll(scan)  # refreshes: the old refresh token is rotated out, the new session saved
+    server.reset_calls()
+    poll(daemon)  # its access token is refused; the scan's saved session works
+    assert "com.atproto.server.refreshSession" not in paths(server)
+    assert "com.atproto.server.createSession" not in paths(server)
+
+
+def test_a_changed_app_password_or_server_means_a_new_login(
+    h: BlueskyHarness, server: fakeserver.FakeServer, tmp_path: Path
+) -> None:
+    poll(process(h, server, tmp_path))
+    moved = process(h, server, tmp_path)
+    moved.settings = BlueskySettings(app_password=moved.settings.app_password, base_url=server.base_url + "/")
+    server.reset_calls()
+    poll(moved)
+    assert paths(server).count("com.atproto.server.createSession") == 1
+
+
+def test_the_pipeline_keeps_sessions_in_the_state_directory(tmp_path: Path) -> None:
+    from monitor.pipeline import build_connector, new_http_session
+    from tests.conftest import make_config
+
+    body = (
+        '[[accounts]]\nname = "bluesky-main"\nplatform = "bluesky"\n'
+        'account_id = "elmfieldcounselling.bsky.social"\napp_password = { env = "BSKY" }\n'
+    )
+    config = make_config(tmp_path, body, environ={"BSKY": PASSWORD})
+    c = build_connector(config, config.accounts[0], new_http_session())
+    assert isinstance(c, BlueskyConnector) and c.vault is not None
+    assert c.vault.directory == config.state_dir / "sessions"

@@ -18,7 +18,7 @@ import responses
 from connectors.x import MAX_ROOTS, XConnector, XSettings, conversation_queries, snowflake_time
 from monitor.config import Secret
 from monitor.errors import AuthError, ConfigError, PermanentError, RateLimited, TransientError
-from monitor.types import Account, ItemKind, Mark, Page
+from monitor.types import Account, ItemKind, Mark, Page, ReadRoute
 from tests.connectors.harness import JSON, NOW, Rec, RespMock, XHarness, load, merge_marks, query, t
 
 ME = XHarness.ME
@@ -103,7 +103,7 @@ def test_replies_in_own_conversations_are_read_by_search(rsps: responses.Request
     replies = [i for i in got.values() if i.kind is ItemKind.REPLY]
     assert len(replies) == 5
 
-    assert sum(p.reads for p in pages) == 5 + 5  # own posts + replies, nothing twice
+    assert sum(len(p.reads) for p in pages) == 5 + 5  # own posts + replies, nothing twice
     assert sum(p.requests for p in pages) == len(rsps.calls) == 4
     marks = merge_marks({}, pages)
     assert marks["replies"].id == "2124787033176952834"  # page one's newest_id
@@ -124,7 +124,7 @@ def test_next_poll_reads_nothing_twice(rsps: responses.RequestsMock) -> None:
     (sent,) = searches(rsps)
     assert sent["since_id"] == "2124787033176952834" and "start_time" not in sent
     assert f"conversation_id:{ROOT1}" in sent["query"], "roots come from the stored own mark"
-    assert sum(p.requests for p in again) == 3 and sum(p.reads for p in again) == 0
+    assert sum(p.requests for p in again) == 3 and sum(len(p.reads) for p in again) == 0
     assert merge_marks(marks, again)["replies"] == marks["replies"]
 
 
@@ -153,7 +153,7 @@ def test_each_reply_is_read_once_over_many_polls(harness: XHarness, rsps: respon
         pages, marks = poll(harness, marks)
         new = [i.external_id for p in pages for i in p.items if i.kind is ItemKind.REPLY]
         assert new == [harness.external_id(recs[-1])]
-        assert sum(p.reads for p in pages) == 1, "only the new reply is paid for"
+        assert sum(len(p.reads) for p in pages) == 1, "only the new reply is paid for"
         assert len(rsps.calls) == 3
         read += new
     assert len(read) == len(set(read)) == 4
@@ -165,7 +165,7 @@ def test_idle_poll_is_one_request_per_stream(harness: XHarness, rsps: responses.
     rsps.calls.reset()
     pages, _ = poll(harness, marks)
     assert len(rsps.calls) == sum(p.requests for p in pages) == 3
-    assert sum(p.reads for p in pages) == 0 and not any(p.items for p in pages)
+    assert sum(len(p.reads) for p in pages) == 0 and not any(p.items for p in pages)
 
 
 def test_no_conversations_no_search(rsps: responses.RequestsMock) -> None:
@@ -222,8 +222,14 @@ def test_a_mark_older_than_search_reaches_falls_back_to_start_time(
 
 def test_a_person_scan_is_bounded_by_the_search_window(rsps: responses.RequestsMock) -> None:
     serve_recorded(rsps)
-    list(connector().fetch({"replies": Mark(id="2124787033176952834")}, NOW - timedelta(days=60)))
-    assert searches(rsps)[0]["start_time"] == "2026-11-16T09:10:00Z"
+    mark = Mark(
+        time=NOW - timedelta(minutes=12), id="2124787033176952834", extra={"floor": "2026-11-21T09:00:00Z"}
+    )
+    list(connector().fetch({"replies": mark}, NOW - timedelta(days=60)))
+    new, older = searches(rsps)[0], searches(rsps)[-1]
+    assert new["since_id"] == mark.id and "start_time" not in new
+    assert (older["start_time"], older["end_time"]) == ("2026-11-16T09:10:00Z", "2026-11-21T09:00:00Z")
+    assert "since_id" not in older
 
 
 def test_roots_are_bounded_and_expire(rsps: responses.RequestsMock) -> None:
@@ -381,3 +387,67 @@ def test_the_readme_example_loads_and_builds_a_connector(tmp_path: Path) -> None
     c = connector_class("x")(account_of(cfg), cfg.settings, requests.Session())
     assert isinstance(c, XConnector) and c.handle == "ElmfieldCIC" and c.settings.reply_days == 7
     assert c.requests == 0
+
+
+# ------------------------------------------------------------------ what each read costs, and reading once
+
+
+def test_reads_carry_the_route_that_prices_them(harness: XHarness, rsps: responses.RequestsMock) -> None:
+    harness.serve([Rec("c1", "Is the group on?", t(50)), Rec("c2", "I think so", t(40), reply_to="c1")])
+    pages, _ = poll(harness, {})
+    routes = {(r.resource, r.route) for p in pages for r in p.reads}
+    mention, reply = harness.external_id(Rec("c1", "", t(50))), harness.external_id(Rec("c2", "", t(40)))
+    assert (mention, ReadRoute.OWNED) in routes, "a mention of the app owner's account is an owned read"
+    assert (reply, ReadRoute.POST) in routes
+    assert (harness.root_id("p1"), ReadRoute.POST) in routes, "the account's own timeline is a post read"
+    assert len(routes) == sum(len(p.reads) for p in pages) == 3
+
+    settings = XSettings(bearer_token=Secret(XHarness.secrets[0], "env:X"), base_url=BASE, owns_app=False)
+    other = XConnector(Account("x", "x", ME), settings, requests.Session())
+    other.clock = lambda: NOW
+    assert {r.route for p in other.fetch({}, None) for r in p.reads} == {ReadRoute.POST}
+
+
+def test_a_rescan_since_30_days_pays_only_for_posts_older_than_anything_read(
+    harness: XHarness, rsps: responses.RequestsMock
+) -> None:
+    """`monitor scan --since 30d` on an existing database: the posts it holds are not read again;
+    only those older than the first scan's window are new."""
+    old = Rec("m0", "Are you still running the Tuesday group?", NOW - timedelta(days=10))
+    recs = [Rec("c1", "Is the group still on?", t(90)), Rec("c2", "I think so", t(80), reply_to="c1")]
+    harness.serve([old, *recs])
+    first, marks = poll(harness, {})  # the first scan: the last first_poll_days (2)
+    idle, marks = poll(harness, marks)
+    assert not [r for p in idle for r in p.reads]
+    new = [Rec(f"n{n}", f"new {n}", t(30 - n), reply_to="c1" if n % 2 else None) for n in range(5)]
+    harness.serve([old, *recs, *new])
+    incremental, marks = poll(harness, marks)
+    held = [r.resource for p in first + incremental for r in p.reads]
+    assert len(held) == len(set(held)) == 3 + 5
+
+    rsps.calls.reset()
+    rescan = list(harness.connector(harness.base_url).fetch(marks, NOW - timedelta(days=30)))
+    read = [r.resource for p in rescan for r in p.reads]
+    assert read == [harness.external_id(old)], "only the post from before the first scan's window"
+    marks = merge_marks(marks, rescan)
+    assert marks["mentions"].extra["floor"] == "2026-10-24T09:00:00Z"
+    again = list(harness.connector(harness.base_url).fetch(marks, NOW - timedelta(days=30)))
+    assert not [r for p in again for r in p.reads], "a second re-scan reads nothing"
+    assert sum(p.requests for p in again) == 3, "and costs one request per stream"
+
+
+def test_a_replies_mark_is_as_old_as_its_stored_time_not_its_id(rsps: responses.RequestsMock) -> None:
+    """A server whose ids do not carry their time (as the fake's did): the mark's stored time
+    says it is an hour old, so search gets since_id and reads nothing again."""
+    rsps.get(MENTIONS, json=load("x", "empty.json"))
+    rsps.get(OWN, json=load("x", "own_tweets.json"))
+    rsps.get(SEARCH, json=load("x", "empty.json"))
+    fresh = Mark(time=NOW - timedelta(hours=1), id="1840", extra={"floor": "2026-11-21T09:00:00Z"})
+    list(connector().fetch({"replies": fresh}, None))
+    (sent,) = searches(rsps)
+    assert sent["since_id"] == "1840" and "start_time" not in sent
+    rsps.calls.reset()
+    stale = Mark(time=NOW - timedelta(days=8), id=ROOT2)  # an id that looks new, a time that is not
+    list(connector().fetch({"replies": stale}, None))
+    (sent,) = searches(rsps)
+    assert "since_id" not in sent and sent["start_time"] == "2026-11-16T09:10:00Z"

@@ -310,3 +310,29 @@ def test_catch_up_job_is_added_when_the_digest_time_has_passed(started: Service)
     assert (started.scheduler.get_job("digest-catch-up") is not None) is digest_overdue(
         started.config, started.ctx.clock()
     )
+
+
+@pytest.mark.parametrize(
+    ("accounts", "every", "step"),
+    [
+        (200, timedelta(minutes=5), timedelta(seconds=1.5)),  # 2 s apart would take 6 min 38 s
+        (1000, timedelta(minutes=10), timedelta(seconds=0.6)),  # 2 s apart would take 33 min
+        (3, timedelta(minutes=10), timedelta(seconds=2)),  # few accounts: still 2 s apart
+    ],
+    ids=["200-every-5-min", "1000-every-10-min", "3-accounts"],
+)
+def test_first_polls_are_spread_over_at_most_one_interval(
+    tmp_path: Path, sqlite_store: Store, clock: FakeClock, accounts: int, every: timedelta, step: timedelta
+) -> None:
+    names = tuple(f"acct{n:04d}" for n in range(accounts))
+    config = replay_config(tmp_path, [record(1, "hello")], accounts=names)
+    svc = service(config, sqlite_store, clock, timings=Timings(poll_every=every))
+    svc.add_jobs()
+    svc.scheduler.start(paused=True)
+    try:
+        first = [svc.scheduler.get_job(f"poll:{name}").next_run_time for name in names]
+    finally:
+        svc.scheduler.shutdown(wait=False)
+    assert first[0] == clock.now and first == sorted(first)
+    assert first[1] - first[0] == step
+    assert first[-1] - first[0] < every, "every account is polled once within one interval"
