@@ -65,7 +65,8 @@ def clean_line(value: object, limit: int = MAX_ID) -> str | None:
     """A one-line field (name, handle, id, link): no controls, no bidi or format characters."""
     if value is None:
         return None
-    text = _valid_unicode(str(value)[: limit * 4])
+    raw = str(value)
+    text = _valid_unicode(raw[: limit * 4])
     kept = []
     for ch in text:
         category = unicodedata.category(ch)
@@ -78,14 +79,12 @@ def clean_line(value: object, limit: int = MAX_ID) -> str | None:
     line = " ".join("".join(kept).split())
     if not line:
         return None
-    return _bounded(line, limit)
-
-
-def _bounded(value: str, limit: int) -> str:
-    if len(value) <= limit:
-        return value
-    digest = hashlib.sha256(value.encode("utf-8")).hexdigest()[:16]
-    return f"{value[: limit - 18]}#{digest}"
+    if len(line) <= limit and len(raw) <= limit * 4:
+        return line
+    # Too long: keep the start and a hash of the *whole* value, so two long ids or handles
+    # that share a beginning stay two (an erasure request must never reach another person).
+    digest = hashlib.sha256(raw.encode("utf-8", "surrogatepass")).hexdigest()[:16]
+    return f"{line[: limit - 18]}#{digest}"
 
 
 def clean_id(value: object) -> str:
