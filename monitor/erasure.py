@@ -48,6 +48,7 @@ def forget(
     removed = outbox.remove_copies(config.outbox_dir, done.alerts_scrubbed)
     rewritten = outbox.rewrite_copies(store, config, done.alerts_trimmed)
     rebuilt = digest.rebuild_since(store, config, min(done.created)) if done.created else 0
+    store.scrub()
     log.info(
         "erasure request: %d item(s) erased, %d email file(s) removed, %d rewritten, %d digest(s) rebuilt",
         done.items,

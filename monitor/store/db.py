@@ -181,6 +181,17 @@ class Store:
         self.release_lock()
         self.engine.dispose()
 
+    def scrub(self) -> None:
+        """After an erasure: no copy of erased rows left in the database's files where we can help it.
+
+        SQLite overwrites deleted content (secure_delete) and the write-ahead log is truncated
+        here. PostgreSQL keeps dead row versions until its autovacuum reuses the space; a
+        `VACUUM FULL` rewrites the tables at once (see the README's data-care section).
+        """
+        if self.engine.dialect.name == "sqlite":
+            with self.engine.connect() as conn:
+                conn.exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)")
+
     @contextlib.contextmanager
     def scratch(self) -> Iterator[Store]:
         """A writable copy of this database, thrown away afterwards (`monitor scan --dry-run`).
@@ -227,6 +238,7 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
     cursor.execute("PRAGMA foreign_keys=ON")
     cursor.execute("PRAGMA busy_timeout=10000")
     cursor.execute("PRAGMA synchronous=NORMAL")
+    cursor.execute("PRAGMA secure_delete=ON")  # erased text is overwritten, not left in free pages
     cursor.close()
 
 

@@ -266,8 +266,11 @@ class Promises(RuleBasedStateMachine):
         problems = self.w.problems()
         with self.w.store.transaction() as s:
             for row in accounts.all_rows(s):
-                if row.consecutive_failures >= 3 or row.needs_attention:
-                    assert any(p.startswith(f"{row.name}:") for p in problems), problems
+                if row.needs_attention:
+                    assert any(p.startswith(f"{row.name}: needs attention") for p in problems), problems
+                elif row.consecutive_failures >= 3:
+                    expected = (f"{row.name}: failing", f"{row.name}: never polled")
+                    assert any(p.startswith(expected) for p in problems), problems
         if self.w.set_aside():
             assert any("set aside" in p for p in problems), problems
 
