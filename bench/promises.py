@@ -14,6 +14,7 @@ import argparse
 import collections
 import sys
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -52,7 +53,11 @@ def main() -> int:
         machine = test_machine.machine(database)
         original = machine.teardown
 
-        def teardown(self: test_machine.Promises, stats: collections.Counter[str] = stats) -> None:
+        def teardown(
+            self: test_machine.Promises,
+            stats: collections.Counter[str] = stats,
+            original: Callable[[test_machine.Promises], None] = original,
+        ) -> None:
             world = self.world
             if world is not None:
                 stats["sequences"] += 1

@@ -10,6 +10,7 @@ import json
 from collections.abc import Iterator
 
 import pytest
+
 from classifiers import base as classifier_base
 from connectors import base as connector_base
 from monitor import health
@@ -70,7 +71,10 @@ def test_1_after_an_erasure_the_next_scan_works_and_a_new_crisis_is_alerted(smtp
 def test_2_an_erasure_keeps_everyone_elses_alert_and_its_outbox_copy(file_world: World) -> None:
     """Without SMTP the .eml file is the MD's only copy: only the erased person's words leave it."""
     w = file_world
-    young, bystander = w.author("young.person", "Young Person", None), w.author("bystander", "By Stander", None)
+    young, bystander = (
+        w.author("young.person", "Young Person", None),
+        w.author("bystander", "By Stander", None),
+    )
     risk = w.post(young, "risk", 3)
     aside = w.post(bystander, "insult", 2)  # the same thread: grouped into the same alert
     w.poll()
@@ -86,7 +90,9 @@ def test_2_an_erasure_keeps_everyone_elses_alert_and_its_outbox_copy(file_world:
 
 
 @pytest.mark.parametrize("field", ["author", "name", "permalink", "text"])
-@pytest.mark.parametrize("poison", ["lone \ud800 surrogate", "nul \x00 byte", "\x1b[31m\u202e" * 50 + "x" * 3000])
+@pytest.mark.parametrize(
+    "poison", ["lone \ud800 surrogate", "nul \x00 byte", "\x1b[31m\u202e" * 50 + "x" * 3000]
+)
 def test_3_one_poisoned_field_never_stops_an_account(smtp_world: World, field: str, poison: str) -> None:
     w = smtp_world
     kwargs = {"handle": "pat", "name": "Pat", "permalink": "https://fake.example/1"}
@@ -206,4 +212,6 @@ def test_6_with_the_real_classifier_its_reasons_never_undo_the_mask(smtp_world: 
     [message] = w.received
     everything = text_of(_parse(message)) + "".join(w.shown())
     for part in parts:
-        assert part.lower() not in everything.lower(), f"{part!r} was masked in the excerpt but shown elsewhere"
+        assert part.lower() not in everything.lower(), (
+            f"{part!r} was masked in the excerpt but shown elsewhere"
+        )
