@@ -154,6 +154,7 @@ class Block:
 
     section: Section
     guidance: Guidance
+    number: int = 1  # the section's place among the alert's concerns (1 = most severe)
 
 
 def sections(view: AlertView) -> tuple[Section, ...]:
@@ -183,9 +184,16 @@ def variables(view: AlertView, config: Config, section: Section | None = None) -
 
 
 def blocks_for(view: AlertView, config: Config) -> tuple[Block, ...]:
-    """Each category's guidance, most severe first (an alert can group several categories)."""
+    """Each category's guidance, most severe first (an alert can group several categories).
+
+    A category covered entirely by a more severe one on the same comments gets no advice of
+    its own (the email names it and says which guidance covers it): two sets of advice for
+    one comment could contradict each other ("do not reply" and a suggested reply).
+    """
     return tuple(
-        Block(s, render_guidance(s.guidance, variables(view, config, s), config)) for s in sections(view)
+        Block(s, render_guidance(s.guidance, variables(view, config, s), config), number)
+        for number, s in enumerate(sections(view), start=1)
+        if s.covered_by is None
     )
 
 

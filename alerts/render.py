@@ -150,6 +150,7 @@ def render_alert(view: AlertView, config: Config, env: Envelope) -> EmailMessage
     blocks = guidance_mod.blocks_for(view, config)
     context["guidance"] = blocks[0].guidance  # the main category's (templates written for one)
     context["blocks"] = blocks
+    context["concerns"] = guidance_mod.sections(view)
     text = templates.get_template("email/alert.txt.j2").render(context)
     html = templates.get_template("email/alert.html.j2").render(context)
     return _assemble(subject, text, html, env, config, urgent=view.severity == "urgent")

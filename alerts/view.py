@@ -9,7 +9,7 @@ screenshotted without a database, and masking happens in exactly one place
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
 from urllib.parse import urlsplit
@@ -88,14 +88,22 @@ class Comment:
 
 @dataclass(frozen=True)
 class Section:
-    """One category an alert is about, with the comments that carry it (numbered as shown)."""
+    """One category an alert is about, with the comments whose guidance it gives (numbered as shown).
+
+    Each comment gets the guidance of its most severe category only: a threat that is also
+    harassment gets the threat's advice ("do not reply"), never the harassment's suggested
+    reply as well. A category that is never a comment's most severe is still named, with
+    `covered_by` saying whose guidance covers it.
+    """
 
     category: str  # the label
     name: str  # "Possible risk to life", "Possible data breach in our own post"
     guidance: str  # the guidance template: the label, or "staff_breach"
     severity: str
-    comments: tuple[int, ...]  # 1-based numbers of the shown comments
-    more: int = 0  # comments beyond those shown that carry it
+    comments: tuple[int, ...]  # 1-based numbers of the shown comments this guidance is for
+    more: int = 0  # comments beyond those shown
+    also: tuple[int, ...] = ()  # comments that carry it too, guided by a more severe category
+    covered_by: str | None = None  # the section whose guidance covers every comment of this one
 
     @property
     def short_name(self) -> str:
@@ -104,12 +112,14 @@ class Section:
     @property
     def about(self) -> str:
         """'comment 1', 'comments 1 and 3', 'comments 1, 2 and 4 (and 3 more)'."""
-        numbers = [str(n) for n in self.comments]
-        if len(numbers) > 1:
-            text = f"comments {', '.join(numbers[:-1])} and {numbers[-1]}"
-        else:
-            text = f"comment {numbers[0]}" if numbers else "comments not shown"
-        return text + (f" (and {self.more} more)" if self.more else "")
+        return _numbers(self.comments or self.also) + (f" (and {self.more} more)" if self.more else "")
+
+
+def _numbers(numbers: tuple[int, ...]) -> str:
+    words = [str(n) for n in numbers]
+    if len(words) > 1:
+        return f"comments {', '.join(words[:-1])} and {words[-1]}"
+    return f"comment {words[0]}" if words else "comments not shown"
 
 
 @dataclass(frozen=True)
@@ -282,26 +292,40 @@ def sections_of(alert: AlertRow, entries: Sequence[AlertItem], config: Config) -
     if not found:  # nothing routable left (e.g. re-classified after an edit): the alert's own category
         name = guidance_name(alert.category, any(e.item.author_is_org for e in entries))
         found[name] = (alert.category, alert.severity, list(range(1, len(entries) + 1)))
-    ordered = sorted(
-        found.items(),
-        key=lambda kv: (
-            RANK.get(kv[1][1], 3),
-            LABELS.index(kv[1][0]) if kv[1][0] in LABELS else 99,
-            kv[0] == "staff_breach",
-        ),
-    )
-    return tuple(
-        Section(
-            category=label,
-            name=STAFF_BREACH_NAME
-            if name == "staff_breach"
-            else LABEL_NAMES.get(label, label.replace("_", " ")),
-            guidance=name,
-            severity=severity,
-            comments=tuple(n for n in numbers if n <= MAX_COMMENTS),
-            more=sum(1 for n in numbers if n > MAX_COMMENTS),
+
+    def rank(item: tuple[str, tuple[str, str, list[int]]]) -> tuple[int, int, bool]:
+        name, (label, severity, _) = item
+        return (RANK.get(severity, 3), LABELS.index(label) if label in LABELS else 99, name == "staff_breach")
+
+    ordered = sorted(found.items(), key=rank)
+    top: dict[int, str] = {}  # comment number → the name of its most severe category
+    for name, (_, _, numbers) in ordered:
+        for n in numbers:
+            top.setdefault(n, name)
+    sections = []
+    for name, (label, severity, numbers) in ordered:
+        own = [n for n in numbers if top[n] == name]
+        others = [n for n in numbers if top[n] != name]
+        covering = found_name(top[others[0]], found) if others and not own else None
+        sections.append(
+            Section(
+                category=label,
+                name=found_name(name, found),
+                guidance=name,
+                severity=severity,
+                comments=tuple(n for n in own if n <= MAX_COMMENTS),
+                more=sum(1 for n in own if n > MAX_COMMENTS),
+                also=tuple(n for n in others if n <= MAX_COMMENTS),
+                covered_by=covering,
+            )
         )
-        for name, (label, severity, numbers) in ordered
+    return tuple(sections)
+
+
+def found_name(guidance: str, found: Mapping[str, tuple[str, str, list[int]]]) -> str:
+    label = found[guidance][0]
+    return (
+        STAFF_BREACH_NAME if guidance == "staff_breach" else LABEL_NAMES.get(label, label.replace("_", " "))
     )
 
 

@@ -313,9 +313,15 @@ class Promises(RuleBasedStateMachine):
                     f"(sent {alert.sent_at}, escalations {alert.escalations}): {self.w.describe(alert.id)}"
                 )
             if len(sections) > 1:
-                starts = [text.find(f"{n}. {s.name.upper()} (") for n, s in enumerate(sections, start=1)]
+                for n, s in enumerate(sections, start=1):
+                    assert f"{n}. {s.name}: " in text, f"concern {n} ({s.name}) is not listed"
+                guided = [(n, s) for n, s in enumerate(sections, start=1) if s.covered_by is None]
+                starts = [text.find(f"{n}. {s.name.upper()} (") for n, s in guided]
                 assert all(i >= 0 for i in starts), "a category has no guidance block of its own"
                 assert starts == sorted(starts), "guidance blocks are not most severe first"
+                for s in sections:  # one set of advice per comment
+                    others = [t for t in sections if t is not s and t.covered_by is None]
+                    assert not any(set(s.comments) & set(t.comments) for t in others), "a comment got two"
 
     @invariant()
     def outbox_copies_of_other_peoples_alerts_survive(self) -> None:
