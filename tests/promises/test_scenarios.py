@@ -215,3 +215,15 @@ def test_6_with_the_real_classifier_its_reasons_never_undo_the_mask(smtp_world: 
         assert part.lower() not in everything.lower(), (
             f"{part!r} was masked in the excerpt but shown elsewhere"
         )
+
+
+def test_8_emails_and_alerts_show_give_the_item_number_monitor_hide_asks_for(smtp_world: World) -> None:
+    w = smtp_world
+    comment = w.post(w.author("pat", "Pat", None), "threat", 0)
+    w.poll()
+    item_id = w.stored_ids()[comment].id
+    [message] = w.received
+    assert f"Item number: {item_id}" in text_of(_parse(message))
+    text, as_json = w.shown()[-2:]
+    assert f"Item {item_id}:" in text
+    assert json.loads(as_json)["comments"][0]["item_id"] == item_id
