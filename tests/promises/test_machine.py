@@ -119,6 +119,15 @@ class Promises(RuleBasedStateMachine):
     def platform_state(self, kind: str | None) -> None:
         self.w.platform.outage = kind
 
+    @rule(kind=st.sampled_from(["transient", "auth"]), polls=st.integers(1, 5), recovers=st.booleans())
+    def platform_down_for_a_while(self, kind: str, polls: int, recovers: bool) -> None:
+        """An outage through several of the daemon's polls (each 10 minutes apart)."""
+        self.w.platform.outage = kind
+        for _ in range(polls):
+            self.w.advance(10)
+        if recovers:
+            self.w.platform.outage = None
+
     # ------------------------------------------------------------------ the monitor
 
     @rule()
