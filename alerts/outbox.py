@@ -296,16 +296,16 @@ def enqueue_message(
     message: EmailMessage,
     now: datetime,
     about: dict[str, str] | None = None,
-) -> None:
+) -> int | None:
     """Queue a prebuilt email (e.g. the digest) for the same sender; a repeated `key` is ignored.
 
     Runs in the caller's transaction. The message's own To/Cc/Bcc are its recipients
     (default: digest.recipients, else alerts.recipients); a missing Message-ID, From or
-    Date is filled in when it is sent.
+    Date is filled in when it is sent. Returns the new row's id (None for a repeated key).
     """
     if store_alerts.exists(session, key):
-        return
-    store_alerts.add_alert(
+        return None
+    row = store_alerts.add_alert(
         session,
         AlertRow(
             key=key,
@@ -322,6 +322,7 @@ def enqueue_message(
             payload={**(about or {}), "eml_b64": base64.b64encode(bytes(message)).decode("ascii")},
         ),
     )
+    return row.id
 
 
 # ------------------------------------------------------------------ copies in the outbox directory
