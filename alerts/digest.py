@@ -528,7 +528,7 @@ def window_payload(window: Window) -> dict[str, str]:
     }
 
 
-def _window_of(payload: dict[str, Any]) -> Window | None:
+def window_of(payload: dict[str, Any]) -> Window | None:
     try:
         return Window(
             datetime.fromisoformat(str(payload["window_start"])),
@@ -557,7 +557,7 @@ def rebuild_since(store: Store, config: Config, since: datetime) -> int:
     with store.transaction() as s:
         digests = q.digests_since(s, since)
     for sent in digests:
-        window = _window_of(sent.payload)
+        window = window_of(sent.payload)
         if window is None:
             continue
         message = build_email(gather(store, config, window, sent.created_at), config)
