@@ -166,14 +166,25 @@ def note_of(message: EmailMessage) -> str:
             break
         if _OUTLOOK_BLOCK.match(line) and any(_OUTLOOK_NEXT.match(n) for n in lines[index + 1 : index + 4]):
             break
-        if line.lstrip().lower().startswith("on ") and any(
-            _ON_WROTE.match(" ".join(lines[index : index + n])) for n in (1, 2, 3)
-        ):
+        if _attribution(lines[index : index + 3]):
             break
         kept.append(line.rstrip())
     note = re.sub(r"\n{3,}", "\n\n", "\n".join(kept)).strip()
     note = "".join(ch for ch in note if ch in "\n\t" or ch.isprintable())
     return note[:NOTE_MAX]
+
+
+def _attribution(window: list[str]) -> bool:
+    """ "On Mon, 23 Nov 2026 at 09:04, X <x@y> wrote:", possibly wrapped over up to three
+    lines: it starts with "On", names a date (a digit) and ends with "wrote:"."""
+    if not window or not window[0].lstrip().lower().startswith("on ") or not re.search(r"\d", window[0]):
+        return False
+    for n in range(1, len(window) + 1):
+        if not window[n - 1].strip():
+            return False
+        if _ON_WROTE.match(" ".join(window[:n])):
+            return True
+    return False
 
 
 def _body_text(message: EmailMessage) -> str:

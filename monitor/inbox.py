@@ -189,16 +189,14 @@ def watch(
     stop: threading.Event,
     after: Callable[[Checked], None] = lambda _: None,
 ) -> Checked:
-    """Check, then IDLE (if offered) until `imap.poll_seconds` have passed or `stop` is set."""
+    """One poll period (`imap.poll_seconds`): check, then IDLE if the server offers it, else
+    wait (disconnected). Returns early when `stop` is set."""
     assert config.imap is not None
     deadline = time.monotonic() + config.imap.poll_seconds
-    total = Checked()
     with connect(config.imap) as client:
-        done = check(store, config, clock, client)
-        total = _add(total, done, after)
-        if b"IDLE" not in client.capabilities():
-            return total
-        while not stop.is_set() and (left := deadline - time.monotonic()) > 0:
+        total = _add(Checked(), check(store, config, clock, client), after)
+        idle = b"IDLE" in client.capabilities()
+        while idle and not stop.is_set() and (left := deadline - time.monotonic()) > 0:
             client.idle()
             try:
                 news = client.idle_check(timeout=min(IDLE_SLICE, left))
@@ -208,6 +206,8 @@ def watch(
                 client.idle_done()
             if news:
                 total = _add(total, check(store, config, clock, client), after)
+    if not idle:
+        stop.wait(max(0.0, deadline - time.monotonic()))
     return total
 
 

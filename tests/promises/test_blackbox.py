@@ -161,7 +161,9 @@ def test_hostile_author_mail_outage_and_erasure_end_to_end(
     world: tuple[People, Mail, Path, dict[str, str]],
 ) -> None:
     h, mail, folder, env = world
-    erin = Rec("erin", "I can't do this any more. Tonight I'm going to end it all.", NOW - timedelta(minutes=9))
+    erin = Rec(
+        "erin", "I can't do this any more. Tonight I'm going to end it all.", NOW - timedelta(minutes=9)
+    )
     poison = Rec("poison", "please help, I want to kill myself tonight", NOW - timedelta(minutes=8))
     h.authors["erin"] = person("erin", "Erin Marsh")
     h.authors["poison"] = {
@@ -172,8 +174,11 @@ def test_hostile_author_mail_outage_and_erasure_end_to_end(
 
     # 1. The daemon starts with the mail server down: both urgent alerts are given up on at once
     #    (give_up_after_hours = 0), the operator is told (queued), and status says so.
-    daemon = subprocess.Popen([*MONITOR, "run"], env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    daemon = subprocess.Popen(
+        [*MONITOR, "run"], env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True
+    )
     try:
+
         def given_up() -> list[dict[str, Any]] | None:
             found = alerts(env)
             both = sum(a["items"] for a in found) >= 2  # one alert or two: the same thread may group
@@ -201,7 +206,11 @@ def test_hostile_author_mail_outage_and_erasure_end_to_end(
         # 3. An erasure request, then a scan that fetches Erin's comment again, and a new crisis.
         forget = cli(env, "forget", "--author", "erin@example.social", "--yes")
         assert forget.returncode == 0 and "Erased 1 item(s)" in forget.stdout, forget.stdout + forget.stderr
-        fay = Rec("fay", "goodbye everyone, thank you for trying. none of this is your fault", NOW - timedelta(minutes=2))
+        fay = Rec(
+            "fay",
+            "goodbye everyone, thank you for trying. none of this is your fault",
+            NOW - timedelta(minutes=2),
+        )
         h.authors["fay"] = person("fay", "Fay Lund")
         h.serve([erin, poison, fay])
         scan = cli(env, "scan", "--since", "1d", "--json")
