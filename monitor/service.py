@@ -45,7 +45,7 @@ from monitor import pipeline
 from monitor.config import AccountConfig, Config
 from monitor.errors import AlreadyRunning, StorageError
 from monitor.sdnotify import Notifier
-from monitor.store import Store, accounts, open_store, retention, schedule
+from monitor.store import Store, accounts, open_store, retention, schedule, web
 
 log = logging.getLogger(__name__)
 
@@ -287,6 +287,8 @@ class Service:
             now = self.ctx.clock()
             days = self.config.retention.text_days
             done = retention.purge_all(self.store, now, text_days=days)
+            with self.store.transaction() as session:  # expired sign-in links, sessions, rate counts
+                web.sweep(session, now)
             files = retention.purge_eml(self.config.outbox_dir, now, text_days=days)
             if done.items or files:
                 log.info(

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
 
 import pytest
 import trustme
@@ -33,21 +32,3 @@ def tls_files(ca: trustme.CA, tmp_path_factory: pytest.TempPathFactory) -> dict[
 @pytest.fixture
 def handler() -> Iterator[Handler]:
     yield Handler()
-
-
-@pytest.fixture(scope="session")
-def dovecot_server() -> Iterator[Any]:
-    """One real dovecot for the session (skipped with a reason when it is not installed)."""
-    from tests.alerts import imapserver
-
-    if imapserver.DOVECOT is None:
-        pytest.skip("dovecot is not installed (apt-get install dovecot-imapd; .ci/run does it)")
-    with imapserver.running() as server:
-        yield server
-
-
-@pytest.fixture
-def dovecot(dovecot_server: Any) -> Any:
-    """The session's dovecot with an empty inbox."""
-    dovecot_server.empty()
-    return dovecot_server
