@@ -96,7 +96,9 @@ def create_app(
         SESSION_COOKIE_SAMESITE="Lax",
         PERMANENT_SESSION_LIFETIME=timedelta(hours=web.session_hours),
         WTF_CSRF_TIME_LIMIT=None,  # the token lives as long as the session
-        WTF_CSRF_SSL_STRICT=secure,
+        # The CSRF token is the check. Flask-WTF's extra Referer check over HTTPS cannot work with
+        # Referrer-Policy: no-referrer (browsers send no Referer, and Origin: null), so it is off.
+        WTF_CSRF_SSL_STRICT=False,
         MAX_CONTENT_LENGTH=256 * 1024,
         TEMPLATES_AUTO_RELOAD=False,
     )

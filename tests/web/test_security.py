@@ -215,6 +215,14 @@ def test_cookies_are_secure_behind_https(tmp_path: Path, sqlite_store: Store, cl
         assert cookie.startswith("__Host-monitor=")
         assert all(flag in cookie for flag in ("Secure", "HttpOnly", "SameSite=Lax", "Path=/"))
         assert response.headers["Strict-Transport-Security"].startswith("max-age=")
+        # a form POST behind HTTPS works without a Referer (Referrer-Policy: no-referrer)
+        token = csrf(client, "https://monitor.example.org/signin")
+        posted = client.post(
+            "/signin",
+            data={"email": PEOPLE["md"], "csrf_token": token},
+            base_url="https://monitor.example.org",
+        )
+        assert (posted.status_code, posted.headers["Location"]) == (302, "/signin/sent")
 
 
 def test_http_cookies_are_httponly_and_lax(client: FlaskClient) -> None:
