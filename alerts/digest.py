@@ -15,7 +15,7 @@ import re
 import statistics
 from collections import Counter
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -25,7 +25,7 @@ from monitor import health as health_mod
 from monitor import pricing
 from monitor.config import Config
 from monitor.errors import InputError
-from monitor.store import Store
+from monitor.store import Store, feedback
 from monitor.store import digest as q
 from monitor.store.accounts import Usage
 from monitor.types import LABELS
@@ -119,6 +119,7 @@ class Figures:
     alerts: Mapping[str, int]  # alert emails sent, by severity (urgent, high, low)
     responded: int  # of those alerts, how many were acknowledged or resolved
     median_ack: timedelta | None  # median time from sending to acknowledgement
+    false_alarms: Mapping[str, int] = field(default_factory=dict)  # marked in the window, by label
 
     @property
     def items_total(self) -> int:
@@ -248,7 +249,10 @@ class Digest:
 
 
 def _figures(
-    stamps: Sequence[q.ItemStamp], flags: Sequence[q.FlagStamp], sent: Sequence[q.AlertStamp]
+    stamps: Sequence[q.ItemStamp],
+    flags: Sequence[q.FlagStamp],
+    sent: Sequence[q.AlertStamp],
+    false_alarms: Mapping[str, int],
 ) -> Figures:
     items = Counter(s.platform for s in stamps)
     by_label = {label: len({f.item_id for f in flags if f.label == label}) for label in LABELS}
@@ -259,7 +263,8 @@ def _figures(
         if a.sent_at is not None and (a.acked_at or a.resolved_at)
     ]
     median = timedelta(seconds=statistics.median(w.total_seconds() for w in waits)) if waits else None
-    return Figures(dict(items), by_label, len({f.item_id for f in flags}), alerts, len(waits), median)
+    wrong = {label: false_alarms[label] for label in LABELS if false_alarms.get(label)}
+    return Figures(dict(items), by_label, len({f.item_id for f in flags}), alerts, len(waits), median, wrong)
 
 
 def _within(at: datetime, start: datetime, end: datetime) -> bool:
@@ -286,6 +291,8 @@ def gather(store: Store, config: Config, window: Window, now: datetime) -> Diges
         reads = q.usage(s, start.astimezone(UTC).date().isoformat(), last_day.isoformat())
         failed = q.failures(s, now)
         erased = q.erasures(s, start, end)
+        wrong_now = feedback.counts_by_label(s, start, end)
+        wrong_before = feedback.counts_by_label(s, prev.start, start)
     health = health_mod.collect(config, store, now)
 
     def stamps_in(a: datetime, b: datetime) -> list[q.ItemStamp]:
@@ -295,8 +302,8 @@ def gather(store: Store, config: Config, window: Window, now: datetime) -> Diges
         return [f for f in flags if _within(f.created_at, a, b)]
 
     this_items, prev_items = stamps_in(start, end), stamps_in(prev.start, start)
-    this = _figures(this_items, flags_in(start, end), sent_now)
-    last = _figures(prev_items, flags_in(prev.start, start), sent_before)
+    this = _figures(this_items, flags_in(start, end), sent_now, wrong_now)
+    last = _figures(prev_items, flags_in(prev.start, start), sent_before, wrong_before)
     seen = {x.platform for x in this_items} | {x.platform for x in prev_items}
     platforms = tuple(sorted(seen, key=lambda p: (-this.items.get(p, 0), p)))
 
@@ -521,7 +528,7 @@ def window_payload(window: Window) -> dict[str, str]:
     }
 
 
-def _window_of(payload: dict[str, Any]) -> Window | None:
+def window_of(payload: dict[str, Any]) -> Window | None:
     try:
         return Window(
             datetime.fromisoformat(str(payload["window_start"])),
@@ -550,7 +557,7 @@ def rebuild_since(store: Store, config: Config, since: datetime) -> int:
     with store.transaction() as s:
         digests = q.digests_since(s, since)
     for sent in digests:
-        window = _window_of(sent.payload)
+        window = window_of(sent.payload)
         if window is None:
             continue
         message = build_email(gather(store, config, window, sent.created_at), config)

@@ -248,9 +248,12 @@ def plain(text: str) -> str:
     return re.sub(r"\*\*(.+?)\*\*|`([^`]+)`", lambda m: m.group(1) or m.group(2), text)
 
 
-def markdown_html(text: str) -> Markup:
-    """Escape, then allow **bold** and `code`: the only Markdown the guidance needs inline."""
+def markdown_html(text: str, *, inline_style: bool = True) -> Markup:
+    """Escape, then allow **bold** and `code`: the only Markdown the guidance needs inline.
+
+    Emails need the style inline; the web inbox (a strict CSP) styles `code` from its CSS."""
     html = str(escape(text))
     html = re.sub(r"\*\*(.+?)\*\*", r"<strong>\1</strong>", html)
-    html = re.sub(r"`([^`]+)`", r'<code style="font-family:Menlo,Consolas,monospace">\1</code>', html)
+    style = ' style="font-family:Menlo,Consolas,monospace"' if inline_style else ""
+    html = re.sub(r"`([^`]+)`", rf"<code{style}>\1</code>", html)
     return Markup(html)  # noqa: S704 - built from escaped text

@@ -32,12 +32,13 @@ from pathlib import Path
 
 from sqlalchemy.orm import Session
 
-from alerts import notices, render, view
+from alerts import notices, render, replies, view
 from alerts.smtp import FileTransport, MessageRefused, SmtpTransport, Transport
 from monitor.config import Config
 from monitor.errors import DeliveryError
 from monitor.store import Store
 from monitor.store import alerts as store_alerts
+from monitor.store import web as store_web
 from monitor.store.schema import AlertRow
 
 log = logging.getLogger(__name__)
@@ -229,19 +230,40 @@ def prepare(session: Session, config: Config, row: AlertRow, *, escalations: int
         env = replace(env, to=config.alerts.operator or config.alerts.recipients)
         return Prepared(render.render_notice(view.from_rows(row, [], config), config, env), env, name)
     references = _references(session, row, sender, sends)
+    links = action_links(session, config, row.id, date)
     env = replace(
         env,
         cc=tuple(d for d in config.alerts.deputies if d not in env.to) if sends else (),
         references=references,
         in_reply_to=references[-1] if references else None,
+        reply_to=links[1],
     )
     shown = view.from_rows(row, store_alerts.items_of(session, row.id), config, escalations=sends)
     try:
-        message = render.render_alert(shown, config, env)
+        message = render.render_alert(shown, config, env, links[0])
     except Exception as exc:
         log.error("alert %d: template failed (%s); sending the plain fallback", row.id, exc)
-        message = render.fallback(shown, config, env, f"{exc.__class__.__name__}: {exc}")
+        message = render.fallback(shown, config, env, f"{exc.__class__.__name__}: {exc}", links[0])
     return Prepared(message, env, name)
+
+
+def action_links(
+    session: Session, config: Config, alert_id: int, now: datetime
+) -> tuple[render.Links, str | None]:
+    """The buttons and the tagged Reply-To of one send, with a new token (kept hashed) when
+    the web inbox has a public address or replies are read; else no links and no Reply-To."""
+    base = (config.web.base_url or "").rstrip("/")
+    if not base and config.imap is None:
+        return render.Links(), None
+    token = store_web.mint_alert_token(session, alert_id, now)
+    reply_to = replies.reply_address(config.imap.reply_to, alert_id, token) if config.imap else None
+    links = render.Links(
+        ack_url=f"{base}/a/{alert_id}/ack?t={token}" if base else None,
+        resolve_url=f"{base}/a/{alert_id}/resolve?t={token}" if base else None,
+        inbox_url=f"{base}/alerts/{alert_id}" if base else None,
+        reply=reply_to is not None,
+    )
+    return links, reply_to
 
 
 def _references(session: Session, row: AlertRow, sender: str, sends: int) -> tuple[str, ...]:
@@ -296,16 +318,16 @@ def enqueue_message(
     message: EmailMessage,
     now: datetime,
     about: dict[str, str] | None = None,
-) -> None:
+) -> int | None:
     """Queue a prebuilt email (e.g. the digest) for the same sender; a repeated `key` is ignored.
 
     Runs in the caller's transaction. The message's own To/Cc/Bcc are its recipients
     (default: digest.recipients, else alerts.recipients); a missing Message-ID, From or
-    Date is filled in when it is sent.
+    Date is filled in when it is sent. Returns the new row's id (None for a repeated key).
     """
     if store_alerts.exists(session, key):
-        return
-    store_alerts.add_alert(
+        return None
+    row = store_alerts.add_alert(
         session,
         AlertRow(
             key=key,
@@ -322,6 +344,7 @@ def enqueue_message(
             payload={**(about or {}), "eml_b64": base64.b64encode(bytes(message)).decode("ascii")},
         ),
     )
+    return row.id
 
 
 # ------------------------------------------------------------------ copies in the outbox directory

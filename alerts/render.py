@@ -41,6 +41,24 @@ SNIPPET_CATEGORIES = frozenset({"threat", "harassment", "hate", "negative_public
 
 
 @dataclass(frozen=True)
+class Links:
+    """How the reader acts on this alert from the email itself (README "Acting on alerts").
+
+    `ack_url`/`resolve_url` open a confirm page in the web inbox (it acts on POST only: mail
+    scanners follow links); `reply` says a reply acknowledges. All empty: only the CLI is named.
+    """
+
+    ack_url: str | None = None
+    resolve_url: str | None = None
+    inbox_url: str | None = None
+    reply: bool = False
+
+    @property
+    def any(self) -> bool:
+        return bool(self.ack_url or self.reply)
+
+
+@dataclass(frozen=True)
 class Envelope:
     """Who gets the message and how it threads."""
 
@@ -51,6 +69,7 @@ class Envelope:
     in_reply_to: str | None = None
     references: tuple[str, ...] = ()
     date: datetime | None = None
+    reply_to: str | None = None  # the alert's tagged address: replying acknowledges
 
     @property
     def recipients(self) -> tuple[str, ...]:
@@ -122,6 +141,8 @@ def _headers(msg: EmailMessage, subject: str, env: Envelope, config: Config, urg
         msg["In-Reply-To"] = env.in_reply_to
     if env.references:
         msg["References"] = " ".join(env.references[-10:])
+    if env.reply_to:
+        msg["Reply-To"] = env.reply_to
     msg["Auto-Submitted"] = "auto-generated"  # RFC 3834: no auto-replies back to us
     if urgent:
         msg["X-Priority"] = "1"
@@ -131,8 +152,11 @@ def _headers(msg: EmailMessage, subject: str, env: Envelope, config: Config, urg
 # ------------------------------------------------------------------ bodies
 
 
-def _context(view: AlertView, config: Config, subject: str, env: Envelope) -> dict[str, Any]:
+def _context(
+    view: AlertView, config: Config, subject: str, env: Envelope, links: Links | None = None
+) -> dict[str, Any]:
     return {
+        "links": links or Links(),
         "alert": view,
         "subject": subject,
         "organisation": config.organisation,
@@ -142,11 +166,11 @@ def _context(view: AlertView, config: Config, subject: str, env: Envelope) -> di
     }
 
 
-def render_alert(view: AlertView, config: Config, env: Envelope) -> EmailMessage:
+def render_alert(view: AlertView, config: Config, env: Envelope, links: Links | None = None) -> EmailMessage:
     """The alert email. Raises jinja2 errors if a template is broken (see `fallback`)."""
     templates = guidance_mod.env_for(config)
     subject = subject_for(view)
-    context = _context(view, config, subject, env)
+    context = _context(view, config, subject, env, links)
     blocks = guidance_mod.blocks_for(view, config)
     context["guidance"] = blocks[0].guidance  # the main category's (templates written for one)
     context["blocks"] = blocks
@@ -181,7 +205,9 @@ def _tidy(text: str) -> str:
     return re.sub(r"\n{3,}", "\n\n", text).strip() + "\n"
 
 
-def fallback(view: AlertView, config: Config, env: Envelope, error: str) -> EmailMessage:
+def fallback(
+    view: AlertView, config: Config, env: Envelope, error: str, links: Links | None = None
+) -> EmailMessage:
     """A plain alert built without templates, for when a template fails at send time."""
     lines = [
         f"{view.severity.upper()}: {' + '.join(view.category_names)} on {view.platform_name} ({view.account or '-'})",
@@ -194,6 +220,12 @@ def fallback(view: AlertView, config: Config, env: Envelope, error: str) -> Emai
         lines += [f"{c.kind} on {c.platform_name}, {c.when}:", *(f"  > {x}" for x in c.excerpt.splitlines())]
         lines += [f"  Link: {c.permalink or 'none'}", f"  Item number: {c.item_id}"]
         lines += [f"  Flagged: {', '.join(f'{f.name} {f.score:.2f}' for f in c.flags)}", ""]
+    if links and links.ack_url:
+        lines += [f"I'm dealing with it: {links.ack_url}", f"Resolved: {links.resolve_url}"]
+    if links and links.reply:
+        lines.append(
+            'Or reply to this email: any reply acknowledges it; start with "resolved" to resolve it.'
+        )
     lines.append(config.alerts.ack_instructions.replace("{alert_id}", str(view.id)))
     subject = subject_for(view)
     return _assemble(subject, "\n".join(lines), None, env, config, urgent=view.severity == "urgent")
@@ -222,6 +254,9 @@ def check_templates(config: Config) -> list[str]:
     env = Envelope(sender=config.alerts.sender, to=config.alerts.recipients or ("md@example.org",))
     env = replace(env, message_id=message_id("check", datetime.now().astimezone(), 0, config.alerts.sender))
     seen: set[str] = set()
+    links = Links(
+        "https://monitor.example.org/a/1/ack?t=x", "https://monitor.example.org/a/1/resolve?t=x", None, True
+    )
     for name in guidance_mod.GUIDANCE:
         severity = config.alerts.severity.get(
             "confidentiality_risk" if name == "staff_breach" else name, "high"
@@ -230,7 +265,7 @@ def check_templates(config: Config) -> list[str]:
             level = "high" if str(severity) == "low" else str(severity)
             view = sample(name, level, config, escalations=escalations)
             view = replace(view, comments=view.comments * count)
-            problem = _try(lambda v=view: render_alert(v, config, env), f"guidance/{name}.md.j2")
+            problem = _try(lambda v=view: render_alert(v, config, env, links), f"guidance/{name}.md.j2")
             if problem and problem not in seen:
                 seen.add(problem)
                 problems.append(problem)

@@ -496,3 +496,8 @@ cli.add_command(digest)
 from monitor.cli_alerts import alerts_group  # noqa: E402
 
 cli.add_command(alerts_group)
+
+from monitor.cli_web import feedback_group, web  # noqa: E402
+
+cli.add_command(web)
+cli.add_command(feedback_group)

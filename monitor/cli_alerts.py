@@ -14,8 +14,9 @@ from monitor.config import Config
 from monitor.errors import InputError
 from monitor.store import alerts as store_alerts
 from monitor.store.schema import AlertRow
+from monitor.types import AlertState
 
-STATES = ("pending", "sent", "failed", "acknowledged", "resolved")
+STATES = tuple(s.value for s in AlertState)  # pending, sent, failed, acknowledged, resolved, dismissed
 DEMO = click.option("--demo", is_flag=True, help="Use the bundled demo configuration and state.")
 
 
@@ -62,7 +63,12 @@ def alerts_group() -> None:
 @click.option(
     "--state", "states", multiple=True, type=click.Choice(STATES), help="Only this state (repeatable)."
 )
-@click.option("--all", "show_all", is_flag=True, help="Include acknowledged and resolved alerts.")
+@click.option(
+    "--all",
+    "show_all",
+    is_flag=True,
+    help="Include acknowledged, resolved and dismissed (false alarm) alerts.",
+)
 @click.option(
     "--kind", type=click.Choice(["alert", "operator", "digest", "any"]), default="alert", show_default=True
 )

@@ -106,6 +106,46 @@ class AlertsConfig:
     ack_instructions: str = "Run `monitor alerts ack {alert_id}` on the monitoring server."
 
 
+ROLES = ("md", "deputy", "staff", "operator")
+
+
+@dataclass(frozen=True)
+class PersonConfig:
+    """Someone who acts on alerts: signs in to the web inbox, replies to alert emails."""
+
+    name: str
+    email: str
+    role: Literal["md", "deputy", "staff", "operator"]
+
+
+@dataclass(frozen=True)
+class WebConfig:
+    enabled: bool = False  # serve the web inbox inside `monitor run`
+    bind: str = "127.0.0.1:8080"  # HOST:PORT; loopback, behind a reverse proxy with HTTPS
+    base_url: str | None = None  # the public address: buttons and sign-in links in emails
+    secret_key: Secret | None = None  # signs session cookies; default: a new one at every start
+    session_hours: int = 12
+    secure_cookies: bool | None = None  # default: true when base_url is https
+    trusted_proxies: int = 0  # reverse proxies in front (X-Forwarded-For/-Proto/-Host honoured)
+
+
+@dataclass(frozen=True)
+class ImapConfig:
+    """The mailbox replies to alerts arrive in (acknowledge by replying)."""
+
+    host: str
+    username: str
+    password: Secret
+    reply_to: str  # alerts' Reply-To is this address plus a per-alert tag: monitor+a12-<token>@…
+    port: int = 993
+    security: Literal["tls", "starttls", "none"] = "tls"
+    mailbox: str = "INBOX"
+    poll_seconds: int = 60  # with IDLE, also the longest a connection idles before it is renewed
+    ca_file: str | None = None
+    allow_insecure: bool = False  # permit security = "none" (a server on this machine only)
+    timeout_seconds: float = 30.0
+
+
 @dataclass(frozen=True)
 class DigestConfig:
     day: Literal["mon", "tue", "wed", "thu", "fri", "sat", "sun"] = "mon"
@@ -150,6 +190,15 @@ class Config:
     smtp: SmtpConfig | None = None
     digest: DigestConfig = DigestConfig()
     retention: RetentionConfig = RetentionConfig()
+    # Everyone who acts: `[[people]]` plus alerts.recipients (md), deputies and operator.
+    people: tuple[PersonConfig, ...] = ()
+    web: WebConfig = WebConfig()
+    imap: ImapConfig | None = None
+
+    def person(self, address: str) -> PersonConfig | None:
+        """The configured person with this email address (compared case-insensitively)."""
+        wanted = normal_address(address)
+        return next((p for p in self.people if normal_address(p.email) == wanted), None)
 
     @property
     def database_url(self) -> str:
@@ -228,6 +277,8 @@ def parse(
         ("smtp", SmtpConfig),
         ("digest", DigestConfig),
         ("retention", RetentionConfig),
+        ("web", WebConfig),
+        ("imap", ImapConfig),
     ):
         if key in table:
             sections[key] = _build(ctx, cls, table.pop(key), key)
@@ -241,10 +292,11 @@ def parse(
             outbox_dir=_beside(path, alerts.outbox_dir),
             templates_dir=_beside(path, alerts.templates_dir),
         )
+    people_raw = table.pop("people", [])
     for key in table:
         raise ConfigError(
-            "unknown section (expected one of: monitor, accounts, classifier, alerts, smtp, "
-            "digest, retention)",
+            "unknown section (expected one of: monitor, accounts, people, classifier, alerts, smtp, "
+            "imap, web, digest, retention)",
             path=ctx.file,
             key=key,
         )
@@ -255,6 +307,11 @@ def parse(
             state_dir = path.parent / state_dir
     state_dir = state_dir.absolute()
     accounts = _accounts(ctx, accounts_raw)
+    people, sections["alerts"] = _people(ctx, people_raw, sections.get("alerts", AlertsConfig()))
+    if "imap" in sections:
+        sections["imap"] = dataclasses.replace(
+            sections["imap"], ca_file=_beside(path, sections["imap"].ca_file)
+        )
     config = Config(
         path=path,
         organisation=general.organisation,
@@ -262,6 +319,7 @@ def parse(
         database=general.database,
         timezone=general.timezone,
         accounts=accounts,
+        people=people,
         **sections,
     )
     _check(ctx, config)
@@ -323,7 +381,103 @@ def _accounts(ctx: _Ctx, raw: Any) -> tuple[AccountConfig, ...]:
     return tuple(result)
 
 
+def normal_address(address: str) -> str:
+    """An email address as compared: the address part only, trimmed, lower case."""
+    from email.utils import parseaddr
+
+    return parseaddr(address.strip())[1].strip().lower()
+
+
+_ROLE_KEYS = {"md": "recipients", "deputy": "deputies", "operator": "operator"}
+
+
+def _people(ctx: _Ctx, raw: Any, alerts: AlertsConfig) -> tuple[tuple[PersonConfig, ...], AlertsConfig]:
+    """`[[people]]` and the alert addresses, as one list: neither is a second source of truth.
+
+    A person with role md is an alert recipient, a deputy a deputy, an operator gets operator
+    notices; an address in alerts.recipients/deputies/operator that `[[people]]` does not
+    name is a person with that role (named by the address).
+    """
+    if not isinstance(raw, list):
+        raise ConfigError("expected an array of tables: [[people]]", path=ctx.file, key="people")
+    people: list[PersonConfig] = []
+    seen: dict[str, str] = {}
+    for index, entry in enumerate(raw):
+        where = f"people[{index}]"
+        person = _build(ctx, PersonConfig, entry, where)
+        address = normal_address(person.email)
+        if "@" not in address or address != person.email.strip().lower():
+            raise ConfigError(
+                f"expected one email address, got {person.email!r}", path=ctx.file, key=f"{where}.email"
+            )
+        if address in seen:
+            raise ConfigError(
+                f"{person.email} is already listed (as {seen[address]}); one role per person",
+                path=ctx.file,
+                key=f"{where}.email",
+            )
+        seen[address] = person.role
+        people.append(dataclasses.replace(person, email=address))
+    lists = {role: list(getattr(alerts, key)) for role, key in _ROLE_KEYS.items()}
+    for person in people:
+        if person.role in lists and person.email not in (normal_address(a) for a in lists[person.role]):
+            lists[person.role].append(person.email)
+    for role, key in _ROLE_KEYS.items():
+        for address in getattr(alerts, key):
+            if normal_address(address) not in seen:
+                seen[normal_address(address)] = role
+                people.append(PersonConfig(name=address, email=normal_address(address), role=role))  # type: ignore[arg-type]
+    merged = dataclasses.replace(
+        alerts,
+        recipients=tuple(lists["md"]),
+        deputies=tuple(lists["deputy"]),
+        operator=tuple(lists["operator"]),
+    )
+    return tuple(people), merged
+
+
+def _check_web(ctx: _Ctx, config: Config) -> None:
+    from urllib.parse import urlsplit
+
+    host, sep, port = config.web.bind.rpartition(":")
+    if not sep or not host or not port.isdigit() or not 0 < int(port) < 65536:
+        raise ConfigError(
+            f"expected HOST:PORT (e.g. '127.0.0.1:8080'), got {config.web.bind!r}",
+            path=ctx.file,
+            key="web.bind",
+        )
+    if config.web.base_url is not None:
+        parts = urlsplit(config.web.base_url)
+        if parts.scheme not in ("http", "https") or not parts.netloc or parts.query or parts.fragment:
+            raise ConfigError(
+                f"expected the public address, e.g. 'https://monitor.example.org', got {config.web.base_url!r}",
+                path=ctx.file,
+                key="web.base_url",
+            )
+    if config.web.session_hours < 1:
+        raise ConfigError("expected at least 1 hour", path=ctx.file, key="web.session_hours")
+    imap = config.imap
+    if imap is not None:
+        if imap.security == "none" and not imap.allow_insecure:
+            raise ConfigError(
+                "security = 'none' sends the IMAP password unencrypted; set allow_insecure = true only "
+                "for a server on this machine, or use 'tls' or 'starttls'",
+                path=ctx.file,
+                key="imap.security",
+            )
+        local, at, domain = normal_address(imap.reply_to).partition("@")
+        if not at or not local or not domain or "+" in local:
+            raise ConfigError(
+                f"expected a plain address such as 'monitor@example.org' (the monitor adds a +tag), got {imap.reply_to!r}",
+                path=ctx.file,
+                key="imap.reply_to",
+            )
+        if imap.poll_seconds < 5:
+            raise ConfigError("expected at least 5 seconds", path=ctx.file, key="imap.poll_seconds")
+
+
 def _check(ctx: _Ctx, config: Config) -> None:
+    _check_web(ctx, config)
     try:
         ZoneInfo(config.timezone)
     except (ZoneInfoNotFoundError, ValueError):

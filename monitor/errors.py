@@ -13,6 +13,7 @@
     ├── DeliveryError             an alert could not be delivered
     │   ├── TransientDeliveryError   SMTP down, 4xx reply: retry with backoff
     │   └── PermanentDeliveryError   refused for good (5xx reply, TLS verification failed, template error)
+    ├── MailboxError              the replies mailbox (IMAP) cannot be reached or read: tried again later
     └── InputError                a malformed export line, a bad CLI argument value
 
 Exceptions never log in their constructors and are never used for "nothing new".
@@ -84,6 +85,10 @@ class TransientDeliveryError(DeliveryError):
 
 
 class PermanentDeliveryError(DeliveryError):
+    pass
+
+
+class MailboxError(MonitorError):
     pass
 
 

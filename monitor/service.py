@@ -11,6 +11,9 @@ not-before times, the outbox — lives in the database):
     retention        the daily purge of old comment text (03:30, and a few minutes after start)
     heartbeat        proves the scheduler and its thread pool work; pings systemd's watchdog
 
+Beside the scheduler, with `[imap]` a thread reads replies to alerts (IDLE where offered, else
+every `imap.poll_seconds`), and with `[web] enabled = true` a thread serves the web inbox.
+
 Failure policy: a failing account is recorded and retried later (the pipeline's job);
 a job that raises is logged and the next run goes on; a database that keeps failing
 for `db_outage_limit` makes the process exit non-zero so systemd restarts it; a job
@@ -42,7 +45,7 @@ from monitor import pipeline
 from monitor.config import AccountConfig, Config
 from monitor.errors import AlreadyRunning, StorageError
 from monitor.sdnotify import Notifier
-from monitor.store import Store, accounts, open_store, retention, schedule
+from monitor.store import Store, accounts, open_store, retention, schedule, web
 
 log = logging.getLogger(__name__)
 
@@ -115,6 +118,8 @@ class Service:
         self._deliver_lock = threading.Lock()
         self._wedged_logged = False
         self.pings = 0
+        self._replies: threading.Thread | None = None
+        self._web: Any = None  # monitor.web.server.Running
 
     # ------------------------------------------------------------ the schedule
 
@@ -282,6 +287,8 @@ class Service:
             now = self.ctx.clock()
             days = self.config.retention.text_days
             done = retention.purge_all(self.store, now, text_days=days)
+            with self.store.transaction() as session:  # expired sign-in links, sessions, rate counts
+                web.sweep(session, now)
             files = retention.purge_eml(self.config.outbox_dir, now, text_days=days)
             if done.items or files:
                 log.info(
@@ -292,6 +299,44 @@ class Service:
                 )
 
         self._run("retention", purge)
+
+    def replies_loop(self) -> None:
+        """Read the replies mailbox until stopped: a reply acts within one poll (seconds with IDLE)."""
+        from monitor import inbox
+        from monitor.errors import MailboxError
+
+        assert self.config.imap is not None
+        wait = self.config.imap.poll_seconds
+        while not self._stop.is_set():
+
+            def once() -> None:
+                try:
+                    inbox.watch(
+                        self.store, self.config, self.ctx.clock, self._stop, lambda _: self.deliver_job()
+                    )
+                except MailboxError as exc:
+                    log.error("replies mailbox: %s; trying again in %d s", exc, wait)
+                    self._stop.wait(wait)
+
+            self._run("replies", once)
+
+    def start_extras(self) -> None:
+        """The replies reader and the web inbox, when configured."""
+        if self.config.imap is not None:
+            self._replies = threading.Thread(target=self.replies_loop, name="replies", daemon=True)
+            self._replies.start()
+        if self.config.web.enabled:
+            from monitor.web import create_app, server
+
+            self._web = server.start(create_app(self.config, self.store), self.config.web.bind)
+
+    def stop_extras(self) -> None:
+        if self._web is not None:
+            self._web.stop()
+            self._web = None
+        if self._replies is not None:
+            self._replies.join(timeout=self.timings.stop_timeout)
+            self._replies = None
 
     def heartbeat_job(self) -> None:
         """Ping the watchdog only while the scheduler demonstrably makes progress."""
@@ -391,6 +436,7 @@ class Service:
         self.resume()
         self.add_jobs()
         self.scheduler.start()
+        self.start_extras()
         for name in self.accounts:
             job = self.scheduler.get_job(f"poll:{name}")
             with self.store.transaction() as session:
@@ -417,6 +463,8 @@ class Service:
         """Stop the scheduler and wait for running jobs; False if one did not finish in time."""
         self.notifier.stopping()
         self.ctx.stop.set()  # pipeline loops finish their page or batch, then return
+        self._stop.set()
+        self.stop_extras()
         if self.scheduler.running:
             self.scheduler.shutdown(wait=False)
         deadline = _time.monotonic() + self.timings.stop_timeout

@@ -61,6 +61,54 @@ class Severity(enum.StrEnum):
     LOW = "low"
 
 
+class AlertState(enum.StrEnum):
+    """Where an email in the outbox is: pending → sent → acknowledged → resolved;
+    pending → failed (given up on, shown loudly); sent → dismissed (a false alarm)."""
+
+    PENDING = "pending"
+    SENT = "sent"
+    FAILED = "failed"
+    ACKNOWLEDGED = "acknowledged"
+    RESOLVED = "resolved"
+    DISMISSED = "dismissed"  # marked a false alarm: stops escalation like an acknowledgement
+
+
+class AlertKind(enum.StrEnum):
+    """What an outbox row is: an alert about comments, or one of the monitor's own emails."""
+
+    ALERT = "alert"
+    OPERATOR = "operator"  # notices to the operator (dead tokens, failures)
+    DIGEST = "digest"
+    CONFIRMATION = "confirmation"  # "done: alert #12 acknowledged", in the reply's thread
+    SIGNIN = "signin"  # a one-time sign-in link for the web inbox
+
+
+class Role(enum.StrEnum):
+    """Who someone is to the web inbox and to replies (config `[[people]]`)."""
+
+    MD = "md"  # everything, including erasure requests
+    DEPUTY = "deputy"  # everything but erasure requests
+    STAFF = "staff"  # draft checks only
+    OPERATOR = "operator"  # connection health only
+
+
+class FalseAlarmReason(enum.StrEnum):
+    """Why a flag was wrong (the web inbox's "mark as false alarm")."""
+
+    NOT_THIS = "not_this"
+    BANTER = "banter"
+    QUOTE = "quote"
+    OTHER = "other"
+
+
+FALSE_ALARM_REASONS: Mapping[FalseAlarmReason, str] = {
+    FalseAlarmReason.NOT_THIS: "It is not what it was flagged as",
+    FalseAlarmReason.BANTER: "A joke or banter, not meant that way",
+    FalseAlarmReason.QUOTE: "Quoting or reporting what someone else said",
+    FalseAlarmReason.OTHER: "Something else (say in the note)",
+}
+
+
 @dataclass(frozen=True)
 class Account:
     """One official account we watch (one `[[accounts]]` table in the config)."""

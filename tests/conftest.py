@@ -158,3 +158,21 @@ def make_config(
     db = f'database = "{database}"\n' if database else ""
     text = f'[monitor]\nstate_dir = "state"\n{db}\n[alerts]\nrecipients = ["md@example.org"]\noperator = ["ops@example.org"]\nsender = "monitor@example.org"\n\n{body}'
     return config_mod.load(write_config(tmp_path, text), environ=environ or {})
+
+
+@pytest.fixture(scope="session")
+def dovecot_server() -> Iterator[Any]:
+    """One real dovecot for the session (skipped with a reason when it is not installed)."""
+    from tests.alerts import imapserver
+
+    if imapserver.DOVECOT is None:
+        pytest.skip("dovecot is not installed (apt-get install dovecot-imapd; .ci/run does it)")
+    with imapserver.running() as server:
+        yield server
+
+
+@pytest.fixture
+def dovecot(dovecot_server: Any) -> Any:
+    """The session's dovecot with an empty inbox."""
+    dovecot_server.empty()
+    return dovecot_server

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import pytest
@@ -227,3 +228,66 @@ def test_relative_directories_are_relative_to_the_config_file(tmp_path: Path) ->
     cfg = load(tmp_path, '[alerts]\noutbox_dir = "mail/outbox"\ntemplates_dir = "templates"\n')
     assert cfg.outbox_dir == tmp_path / "mail" / "outbox"
     assert cfg.alerts.templates_dir == str(tmp_path / "templates")
+
+
+def test_the_acting_blocks_work_once_uncommented(tmp_path: Path) -> None:
+    """`[[people]]`, `[imap]` and `[web]` in the example are valid as written once uncommented."""
+    import re
+
+    text = EXAMPLE.read_text(encoding="utf-8")
+    start, end = "# --- acting on alerts", "# --- end of acting on alerts ---"
+    head, rest = text.split(start, 1)
+    block, tail = rest.split(end, 1)
+    setting = re.compile(r"^# (\[\[people\]\]|\[imap\]|\[web\]|[a-z_]+ = )")
+    block = "\n".join(line[2:] if setting.match(line) else line for line in block.splitlines())
+    body = head + start + block + end + tail
+    cfg = load(tmp_path, body, **_credentials(tmp_path, body))
+    assert [(p.name, p.email, p.role) for p in cfg.people][:1] == [("Jo Smith", "md@example.org", "md")]
+    assert cfg.imap is not None and cfg.imap.reply_to == "monitor@example.org"
+    assert cfg.web.enabled and cfg.web.base_url == "https://monitor.example.org"
+    assert cfg.web.secret_key is not None and "secret-value" not in json.dumps(config_mod.masked(cfg))
+
+
+def test_people_and_the_alert_addresses_are_one_list(tmp_path: Path) -> None:
+    cfg = load(
+        tmp_path,
+        '[alerts]\nrecipients = ["MD@example.org"]\ndeputies = ["dep@example.org"]\noperator = ["it@example.org"]\n'
+        '[[people]]\nname = "Amara"\nemail = "md@example.org"\nrole = "md"\n'
+        '[[people]]\nname = "Ben"\nemail = "ben@example.org"\nrole = "deputy"\n'
+        '[[people]]\nname = "Chloe"\nemail = "chloe@example.org"\nrole = "staff"\n',
+    )
+    assert cfg.alerts.recipients == ("MD@example.org",)  # already there: not added twice
+    assert cfg.alerts.deputies == ("dep@example.org", "ben@example.org")
+    assert cfg.alerts.operator == ("it@example.org",)
+    roles = {p.email: (p.name, p.role) for p in cfg.people}
+    assert roles == {
+        "md@example.org": ("Amara", "md"),
+        "ben@example.org": ("Ben", "deputy"),
+        "chloe@example.org": ("Chloe", "staff"),
+        "dep@example.org": ("dep@example.org", "deputy"),
+        "it@example.org": ("it@example.org", "operator"),
+    }
+    assert cfg.person("Amara <MD@Example.org>") == cfg.people[0]
+    assert cfg.person("stranger@example.org") is None
+
+
+@pytest.mark.parametrize(
+    ("body", "key", "message"),
+    [
+        ('[[people]]\nname = "A"\nemail = "a@x.org"\nrole = "boss"\n', "people[0].role", "expected one of"),
+        ('[[people]]\nname = "A"\nemail = "not an address"\nrole = "md"\n', "people[0].email", "one email address"),
+        ('[[people]]\nname = "A"\nemail = "a@x.org"\nrole = "md"\n[[people]]\nname = "B"\nemail = "A@x.org"\nrole = "staff"\n', "people[1].email", "already listed"),
+        ('[[people]]\nname = "A"\nemail = "a@x.org"\nrole = "md"\ncolour = "red"\n', "people[0].colour", "unknown key"),
+        ('[web]\nbind = "8080"\n', "web.bind", "HOST:PORT"),
+        ('[web]\nbase_url = "monitor.example.org"\n', "web.base_url", "public address"),
+        ('[web]\nsecret_key = "plain text"\n', "web.secret_key", "by reference"),
+        ('[imap]\nhost = "h"\nusername = "u"\npassword = { env = "P" }\nreply_to = "m@x.org"\nsecurity = "none"\n', "imap.security", "allow_insecure"),
+        ('[imap]\nhost = "h"\nusername = "u"\npassword = { env = "P" }\nreply_to = "m+x@x.org"\n', "imap.reply_to", "plain address"),
+        ('[imap]\nhost = "h"\nusername = "u"\npassword = { env = "P" }\n', "imap", "missing required key 'reply_to'"),
+    ],
+    ids=["role", "email", "duplicate", "unknown-key", "bind", "base-url", "secret-in-file", "insecure", "plus", "reply-to"],
+)  # fmt: skip
+def test_acting_settings_are_checked(tmp_path: Path, body: str, key: str, message: str) -> None:
+    with pytest.raises(ConfigError) as caught:
+        load(tmp_path, body, P="x")
+    assert caught.value.key == key and message in str(caught.value), str(caught.value)

@@ -8,7 +8,7 @@ row to `alert_events` (who, when, note).
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -16,7 +16,7 @@ from typing import Any
 from sqlalchemy import ColumnElement, and_, func, or_, select, update
 from sqlalchemy.orm import Session
 
-from monitor.store.schema import AlertEventRow, AlertItemRow, AlertRow, FindingRow, ItemRow
+from monitor.store.schema import AlertEventRow, AlertItemRow, AlertRow, FalseAlarmRow, FindingRow, ItemRow
 
 OPEN_STATES = ("pending", "sent")  # not yet acknowledged, resolved or failed
 SEVERITY_ORDER = {"urgent": 0, "high": 1, "low": 2}
@@ -285,6 +285,96 @@ def resolve(session: Session, row: AlertRow, now: datetime, actor: str, note: st
         row.acked_at, row.acked_by = now, actor
     row.state = "resolved"
     add_event(session, row.id, now, actor, "resolved", note)
+
+
+def dismiss(
+    session: Session,
+    row: AlertRow,
+    now: datetime,
+    actor: str,
+    reason: str,
+    note: str | None,
+    wrong: Mapping[int, Sequence[str]],
+) -> None:
+    """A false alarm: the labels in `wrong` (per item) were not right. Stops escalation like an
+    acknowledgement; each wrong label is kept for the digest and `monitor feedback export`."""
+    known = {
+        (f.item_id, f.label)
+        for f in session.scalars(select(FalseAlarmRow).where(FalseAlarmRow.item_id.in_(list(wrong))))
+    }
+    for item_id, labels in wrong.items():
+        for label in dict.fromkeys(labels):
+            if (item_id, label) in known:
+                continue
+            session.add(
+                FalseAlarmRow(
+                    alert_id=row.id,
+                    item_id=item_id,
+                    label=label,
+                    reason=reason,
+                    note=note,
+                    actor=actor,
+                    at=now,
+                )
+            )
+    if row.acked_at is None:
+        row.acked_at, row.acked_by = now, actor
+    row.state = "dismissed"
+    labels = sorted({label for values in wrong.values() for label in values})
+    text = f"{reason}; wrong: {', '.join(labels) or 'none named'}" + (f"; {note}" if note else "")
+    add_event(session, row.id, now, actor, "false alarm", text)
+
+
+def false_alarms_of(session: Session, alert_id: int) -> list[FalseAlarmRow]:
+    return list(
+        session.scalars(
+            select(FalseAlarmRow).where(FalseAlarmRow.alert_id == alert_id).order_by(FalseAlarmRow.id)
+        )
+    )
+
+
+def open_alerts(session: Session, limit: int = 200) -> list[AlertRow]:
+    """Alerts nobody has acted on yet (queued, sent or failed): urgent first, then the longest waiting."""
+    rows = session.scalars(
+        select(AlertRow)
+        .where(AlertRow.kind == "alert", AlertRow.state.in_(("pending", "sent", "failed")))
+        .order_by(AlertRow.created_at, AlertRow.id)
+        .limit(limit)
+    )
+    return sorted(rows, key=lambda r: (SEVERITY_ORDER.get(r.severity, 3), r.created_at, r.id))
+
+
+def thread_context(session: Session, alert_id: int, limit: int = 20) -> list[AlertItem]:
+    """Other stored items in the same threads as the alert's items (same platform, account and
+    post), oldest first, with their findings; the alert's own items are left out."""
+    own = list(
+        session.scalars(
+            select(ItemRow)
+            .join(AlertItemRow, AlertItemRow.item_id == ItemRow.id)
+            .where(AlertItemRow.alert_id == alert_id)
+        )
+    )
+    threads = {(i.platform, i.account, i.post_id) for i in own if i.post_id}
+    if not threads:
+        return []
+    own_ids = [i.id for i in own]
+    clauses = [
+        and_(ItemRow.platform == p, ItemRow.account == a, ItemRow.post_id == post) for p, a, post in threads
+    ]
+    items = list(
+        session.scalars(
+            select(ItemRow)
+            .where(or_(*clauses), ItemRow.id.not_in(own_ids))
+            .order_by(ItemRow.created_at.desc(), ItemRow.id.desc())
+            .limit(limit)
+        )
+    )
+    items.reverse()
+    findings: dict[int, list[FindingRow]] = {}
+    if items:
+        for f in session.scalars(select(FindingRow).where(FindingRow.item_id.in_([i.id for i in items]))):
+            findings.setdefault(f.item_id, []).append(f)
+    return [AlertItem(i, tuple(findings.get(i.id, ()))) for i in items]
 
 
 def retry_failed(session: Session, row: AlertRow, now: datetime, actor: str, note: str | None) -> None:

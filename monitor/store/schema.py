@@ -263,3 +263,61 @@ class ErasureRow(Base):
     items: Mapped[int] = mapped_column(Integer, default=0)
     alerts: Mapped[int] = mapped_column(Integer, default=0)
     note: Mapped[str | None] = mapped_column(Text)
+
+
+class WebTokenRow(Base):
+    """A one-time sign-in link, or an alert's reply/button token: only a SHA-256 of it is kept."""
+
+    __tablename__ = "web_tokens"
+    digest: Mapped[str] = mapped_column(String(64), primary_key=True)
+    purpose: Mapped[str] = mapped_column(String(20))  # signin | alert
+    email: Mapped[str | None] = mapped_column(String(300))  # signin: who asked
+    alert_id: Mapped[int | None] = mapped_column(
+        ForeignKey("alerts.id", ondelete="CASCADE"), index=True
+    )  # alert: which alert it acts on
+    created_at: Mapped[datetime]
+    expires_at: Mapped[datetime]
+    used_at: Mapped[datetime | None]  # signin links work once
+
+
+class WebSessionRow(Base):
+    """A signed-in browser (the cookie holds the id; only its SHA-256 is kept): sign-out revokes it."""
+
+    __tablename__ = "web_sessions"
+    digest: Mapped[str] = mapped_column(String(64), primary_key=True)
+    email: Mapped[str] = mapped_column(String(300))
+    created_at: Mapped[datetime]
+    expires_at: Mapped[datetime]
+
+
+class WebAttemptRow(Base):
+    """Sign-in requests, per address and per client (hashed), for rate limiting; kept a day."""
+
+    __tablename__ = "web_attempts"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    key: Mapped[str] = mapped_column(String(80), index=True)
+    at: Mapped[datetime]
+
+
+class MailSeenRow(Base):
+    """Replies already handled (a hash of the Message-ID): none is applied twice, across restarts."""
+
+    __tablename__ = "mail_seen"
+    digest: Mapped[str] = mapped_column(String(64), primary_key=True)
+    at: Mapped[datetime]
+    outcome: Mapped[str] = mapped_column(String(40))  # acknowledged | resolved | ignored: <why>
+
+
+class FalseAlarmRow(Base):
+    """One label of one item that the MD marked as wrong: counted in the digest, exported for training."""
+
+    __tablename__ = "false_alarms"
+    __table_args__ = (UniqueConstraint("item_id", "label", name="uq_false_alarms_item_label"),)
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    alert_id: Mapped[int] = mapped_column(ForeignKey("alerts.id", ondelete="CASCADE"), index=True)
+    item_id: Mapped[int] = mapped_column(ForeignKey("items.id", ondelete="CASCADE"), index=True)
+    label: Mapped[str] = mapped_column(String(40))
+    reason: Mapped[str] = mapped_column(String(20))  # FalseAlarmReason
+    note: Mapped[str | None] = mapped_column(Text)
+    actor: Mapped[str] = mapped_column(String(200))
+    at: Mapped[datetime] = mapped_column(index=True)

@@ -620,3 +620,27 @@ def test_own_templates_override_the_built_in_ones(tmp_path: Path, week: digest.D
     cfg = make_config(tmp_path, f'templates_dir = "{mine}"\n')  # still inside make_config's [alerts]
     assert cfg.alerts.templates_dir == str(mine)
     assert digest_render.render_text(week, cfg).startswith("10 items; 10 comments and mentions came in")
+
+
+def test_false_alarms_count_by_label(store: Store, config: Config) -> None:
+    from monitor.store.schema import FalseAlarmRow
+
+    ids = seed(store, config)
+    with store.transaction() as s:
+        s.add(
+            FalseAlarmRow(
+                alert_id=3, item_id=ids["f6"], label="harassment", reason="banter", actor="md", at=at(22, 2)
+            )
+        )
+        s.add(
+            FalseAlarmRow(
+                alert_id=5, item_id=ids["p3"], label="hate", reason="quote", actor="md", at=at(12, 11)
+            )
+        )
+    built = digest.gather(store, config, digest.last_complete_week(LONDON, NOW), NOW)
+    assert (dict(built.this.false_alarms), dict(built.last.false_alarms)) == ({"harassment": 1}, {"hate": 1})
+    text = digest_render.render_text(built, config)
+    assert "Marked as false alarms, by category" in text
+    section = text.split("Marked as false alarms, by category")[1].split("Alerts sent")[0]
+    assert re.search(r"Harassment\s+1\s+0", section) and re.search(r"Hate[^\n]*\s0\s+1", section), section
+    assert "Marked as false alarms" in digest_render.render_html(built, config)

@@ -1,4 +1,4 @@
-"""systemd/monitor.service: `systemd-analyze verify` is silent, `security` scores ≤ 2.0."""
+"""systemd/monitor.service and monitor-web.service: `systemd-analyze verify` is silent, `security` scores ≤ 2.0."""
 
 from __future__ import annotations
 
@@ -11,6 +11,8 @@ from pathlib import Path
 import pytest
 
 UNIT = Path(__file__).resolve().parents[2] / "systemd" / "monitor.service"
+WEB_UNIT = UNIT.with_name("monitor-web.service")
+UNITS = pytest.mark.parametrize("unit", [UNIT, WEB_UNIT], ids=["monitor", "monitor-web"])
 INSTALLED = "/opt/monitor/bin/monitor"
 ANALYZE = shutil.which("systemd-analyze")
 needs_analyze = pytest.mark.skipif(
@@ -18,39 +20,44 @@ needs_analyze = pytest.mark.skipif(
 )
 
 
-def directives() -> list[tuple[str, str]]:
+def directives(unit: Path = UNIT) -> list[tuple[str, str]]:
     pairs = []
-    for line in UNIT.read_text(encoding="utf-8").splitlines():
+    for line in unit.read_text(encoding="utf-8").splitlines():
         if line and not line.startswith(("#", "[")):
             key, _, value = line.partition("=")
             pairs.append((key, value))
     return pairs
 
 
-def value(key: str) -> list[str]:
-    return [v for k, v in directives() if k == key]
+def value(key: str, unit: Path = UNIT) -> list[str]:
+    return [v for k, v in directives(unit) if k == key]
 
 
-def local_copy(tmp_path: Path) -> Path:
+def local_copy(tmp_path: Path, unit: Path = UNIT) -> Path:
     """The unit as shipped, but starting the `monitor` of this environment (not /opt/monitor)."""
-    copy = tmp_path / "monitor.service"
+    copy = tmp_path / unit.name
     monitor = Path(sys.executable).parent / "monitor"
-    copy.write_text(UNIT.read_text(encoding="utf-8").replace(INSTALLED, str(monitor)), encoding="utf-8")
+    copy.write_text(unit.read_text(encoding="utf-8").replace(INSTALLED, str(monitor)), encoding="utf-8")
     return copy
 
 
 @needs_analyze
-def test_verify_prints_nothing(tmp_path: Path) -> None:
+@UNITS
+def test_verify_prints_nothing(tmp_path: Path, unit: Path) -> None:
     # `verify` exits 0 even on unknown keys, so its output is what counts.
     result = subprocess.run(
-        [str(ANALYZE), "verify", str(local_copy(tmp_path))], capture_output=True, text=True, cwd=tmp_path
+        [str(ANALYZE), "verify", str(local_copy(tmp_path, unit))],
+        capture_output=True,
+        text=True,
+        cwd=tmp_path,
     )
     assert (result.returncode, result.stdout + result.stderr) == (0, "")
 
 
 @needs_analyze
-def test_verify_of_the_shipped_file_only_misses_the_install(tmp_path: Path) -> None:
-    result = subprocess.run([str(ANALYZE), "verify", str(UNIT)], capture_output=True, text=True, cwd=tmp_path)
+@UNITS
+def test_verify_of_the_shipped_file_only_misses_the_install(tmp_path: Path, unit: Path) -> None:
+    result = subprocess.run([str(ANALYZE), "verify", str(unit)], capture_output=True, text=True, cwd=tmp_path)
     lines = [line for line in (result.stdout + result.stderr).splitlines() if line.strip()]
     if Path(INSTALLED).exists():
         assert lines == []
@@ -59,14 +66,15 @@ def test_verify_of_the_shipped_file_only_misses_the_install(tmp_path: Path) -> N
 
 
 @needs_analyze
-def test_security_exposure_is_at_most_2(tmp_path: Path) -> None:
+@UNITS
+def test_security_exposure_is_at_most_2(tmp_path: Path, unit: Path) -> None:
     result = subprocess.run(
-        [str(ANALYZE), "security", "--offline=yes", "--no-pager", str(local_copy(tmp_path))],
+        [str(ANALYZE), "security", "--offline=yes", "--no-pager", str(local_copy(tmp_path, unit))],
         capture_output=True,
         text=True,
         cwd=tmp_path,
     )
-    match = re.search(r"Overall exposure level for monitor\.service: (\d+\.\d+)", result.stdout)
+    match = re.search(rf"Overall exposure level for {re.escape(unit.name)}: (\d+\.\d+)", result.stdout)
     assert match, result.stdout + result.stderr
     assert float(match.group(1)) <= 2.0, result.stdout
 
@@ -92,3 +100,13 @@ def test_the_unit_says_what_the_issue_asks() -> None:
         "secrets come from $CREDENTIALS_DIRECTORY, never the environment"
     )
     assert int(value("TimeoutStopSec")[0].rstrip("s")) > 10  # we stop within 10 s; systemd waits longer
+
+
+def test_the_web_unit_shares_the_daemons_state_and_hardening() -> None:
+    assert value("ExecStart", WEB_UNIT) == [f"{INSTALLED} web"]
+    assert value("User", WEB_UNIT) == ["monitor"]  # the daemon's dynamic user: the same state directory
+    assert value("StateDirectory", WEB_UNIT) == value("StateDirectory")
+    assert any(v.startswith("web_secret_key:") for v in value("LoadCredential", WEB_UNIT))
+    for key in ("ProtectSystem", "NoNewPrivileges", "PrivateTmp", "CapabilityBoundingSet",
+                "RestrictAddressFamilies", "SystemCallFilter", "MemoryDenyWriteExecute"):  # fmt: skip
+        assert value(key, WEB_UNIT) == value(key), key
