@@ -98,7 +98,7 @@ def home() -> BaseResponse:
 
 @blueprint.route("/signin", methods=["GET", "POST"])
 def signin() -> Any:
-    if request.method == "GET":
+    if request.method != "POST":  # GET and HEAD never act
         return render_template("signin.html", title="Sign in")
     w = web()
     address = normal_address(str(request.form.get("email", ""))[:300])
@@ -174,7 +174,7 @@ def link(token: str) -> Any:
             return render_template(
                 "link_invalid.html", title="This link does not work", state=found.state.value
             ), 410
-        if request.method == "GET":
+        if request.method != "POST":  # GET and HEAD (mail scanners) never act
             return render_template("link_confirm.html", title="Sign in", token=token)
         sid = store_web.open_session(s, found.email, now, current_app.permanent_session_lifetime)
     who = w.config.person(found.email)

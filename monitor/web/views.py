@@ -206,7 +206,7 @@ def button(alert_id: int, action: str) -> Any:
         names = " + ".join(view_mod.from_rows(row, [], w.config).category_names)
         summary = {"id": row.id, "severity": row.severity, "names": names, "account": row.account,
                    "created": view_mod.local_time(row.created_at, w.config)}  # fmt: skip
-        if request.method == "GET":
+        if request.method != "POST":  # GET and HEAD (mail scanners) never act
             return render_template(
                 "confirm.html", title="Confirm", action=action, token=token, alert=summary, state=row.state
             )
@@ -252,7 +252,7 @@ def pieces(text: str, spans: list[tuple[int, int, str]]) -> list[Piece]:
 def check() -> str:
     from classifiers.prepublish import check_post
 
-    if request.method == "GET":
+    if request.method != "POST":  # GET and HEAD never act
         return render_template("check.html", title="Check a draft", draft="", verdict=None)
     draft = str(request.form.get("draft", ""))[:20000]
     platform = str(request.form.get("platform", "")) or None
@@ -322,7 +322,7 @@ def erasure() -> str:
     from monitor import erasure as erasure_mod
     from monitor.types import PLATFORMS
 
-    if request.method == "GET":
+    if request.method != "POST":  # GET and HEAD never act
         return render_template("erasure.html", title="Erasure request", platforms=PLATFORMS, done=None)
     handle = str(request.form.get("handle", "")).strip()[:300]
     platform = str(request.form.get("platform", "")) or None

@@ -311,3 +311,22 @@ def the_state(site: Site, alert_id: int = 1) -> str:
     with site.store.transaction() as session:
         row = store_alerts.get(session, alert_id)
         return row.state if row else "missing"
+
+
+def test_head_requests_never_act(client: FlaskClient, site: Site) -> None:
+    """Link checkers and mail scanners also send HEAD: it must neither sign in nor acknowledge."""
+    site.urgent_alert(1)
+    html = [m for m in site.mail.messages() if "Confidentiality" in str(m["Subject"])][0]
+    body = html.get_body(("html",)).get_content()  # type: ignore[union-attr]
+    button = re.search(r'href="http://localhost(/a/1/ack\?t=[0-9a-f]+)"', body)
+    assert button
+    assert client.head(button.group(1)).status_code == 200
+    assert the_state(site) == "sent"
+    address = PEOPLE["md"]
+    client.post("/signin", data={"email": address, "csrf_token": csrf(client, "/signin")})
+    link = site.mail.signin_links(address)[-1].split("localhost", 1)[1]
+    assert client.head(link).status_code == 200
+    assert client.get("/alerts").status_code == 302, "a HEAD on the link signed nobody in"
+    assert client.head("/signin").status_code == 200
+    token = csrf(client, link)
+    assert client.post(link, data={"csrf_token": token}).status_code == 302, "the link still works once"
