@@ -316,7 +316,7 @@ def the_state(site: Site, alert_id: int = 1) -> str:
 def test_head_requests_never_act(client: FlaskClient, site: Site) -> None:
     """Link checkers and mail scanners also send HEAD: it must neither sign in nor acknowledge."""
     site.urgent_alert(1)
-    html = [m for m in site.mail.messages() if "Confidentiality" in str(m["Subject"])][0]
+    html = next(m for m in site.mail.messages() if "Confidentiality" in str(m["Subject"]))
     body = html.get_body(("html",)).get_content()  # type: ignore[union-attr]
     button = re.search(r'href="http://localhost(/a/1/ack\?t=[0-9a-f]+)"', body)
     assert button
