@@ -174,8 +174,8 @@ class Promises(RuleBasedStateMachine):
             self.w.act(data.draw(st.sampled_from(open_ids)), resolve)
 
     @precondition(lambda self: self.world is not None and self.world.mail_up and self.world.authors)
-    @rule(data=st.data())
-    def erasure_request(self, data: st.DataObject) -> None:
+    @rule(data=st.data(), rescan=st.booleans())
+    def erasure_request(self, data: st.DataObject, rescan: bool) -> None:
         # The request covers what the monitor holds: authors whose comments have all been fetched.
         candidates = [
             a
@@ -193,6 +193,9 @@ class Promises(RuleBasedStateMachine):
         others_after = self.alerted_items_of_others(author)
         assert others_before <= others_after, "another person's alerted comment lost its alert"
         self.check_forgotten()
+        if rescan and self.w.platform.outage is None:  # the platform sends the erased comments again
+            self.w.rescan(30)
+            self.check_nothing_blocked()
 
     @rule(data=st.data())
     def database_refuses(self, data: st.DataObject) -> None:
