@@ -33,11 +33,11 @@ def regex_mask(text: str) -> str:
 def mask(text: str, *, author_is_org: bool = False) -> str:
     """`text` with identifying spans replaced by "[name]", "[phone]", "[health detail]", …"""
     try:
-        from classifiers.confidentiality import assess
         from classifiers.confidentiality import mask as apply_spans
+        from classifiers.confidentiality import sensitive_spans
         from classifiers.normalise import normalise
 
-        masked = apply_spans(text, assess(normalise(text), author_is_org=author_is_org).spans)
+        masked = apply_spans(text, sensitive_spans(normalise(text)))
     except Exception:  # the detector is someone else's code: never let it unmask an excerpt
         log.exception("confidentiality masking failed; falling back to masking contact details only")
         masked = text

@@ -34,7 +34,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from classifiers.lexicon import quote
+from classifiers.cues import quote
 from monitor.errors import ClassifierError
 from monitor.types import LABELS, SCORE_ONLY, Classification, Span, TextInput
 
@@ -291,10 +291,10 @@ def _span_kind(group: str) -> str:
 
 def _context_reason(item: TextInput) -> str | None:
     """The first health, therapy or client cue in the text, as a reason; None if there is none."""
-    from classifiers import confidentiality
+    from classifiers.labels.confidentiality_risk import context_cues
     from classifiers.normalise import normalise
 
-    health, therapy, client = confidentiality.context_cues(
+    health, therapy, client = context_cues(
         normalise(_clean(item.text)[:ENTITY_CHARS]), author_is_org=item.author_is_org
     )
     for what, hits in (("health detail", health), ("therapy context", therapy), ("client cue", client)):

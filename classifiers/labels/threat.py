@@ -1,0 +1,33 @@
+"""Threat: violence, harm, doxxing or damage against people or property, explicit or clearly
+implied ("I know where your counsellor lives", "shame if that building caught fire")."""
+
+from __future__ import annotations
+
+from classifiers.cues import load_cues
+from classifiers.evidence import Evidence, Verdict, confirmed
+from classifiers.labels.util import distinct
+
+LABEL = "threat"
+URGENT = True
+TABLES = load_cues(LABEL)
+STRONG = 0.9  # an explicit threat cue stands without a second opinion
+LEARNED_ALONE = 0.85  # calibrated learned threat score that flags by itself
+TWO_CUES = 0.15  # two implied cues together ("found his address" + "tick tock")
+
+
+def decide(ev: Evidence) -> Verdict:
+    hits = distinct(ev.of("threat.threat"))
+    score = max((h.weight for h in hits), default=0.02)
+    if len(hits) > 1:
+        score = min(0.99, score + TWO_CUES)
+    learned = ev.ml("threat")
+    reasons = [h.reason() for h in hits[:3]]
+    if learned >= LEARNED_ALONE and not ev.author_is_org:
+        score = max(score, 0.55 if learned < 0.95 else 0.7)
+        reasons.append(f"learned threat score {learned:.2f} (calibrated)")
+    if (hits or learned >= LEARNED_ALONE) and ev.has("threat.joke") and score < 0.95:
+        score *= 0.4  # "I will find whoever made these brownies 😂"
+    if score < 0.5:
+        return Verdict(score)
+    strong = bool(hits) and hits[0].weight >= STRONG
+    return confirmed(ev, LABEL, Verdict(score, tuple(reasons), strong))
