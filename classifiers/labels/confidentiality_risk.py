@@ -54,9 +54,10 @@ def decide(ev: Evidence) -> Verdict:
         score = max(score, level)
         why.append(client[0].reason())
     if staff:  # a staff reply that confirms a referral, attendance, appointment or record
-        score = max(score, 0.9)
+        named = bool(ev.people.persons or ev.people.contacts or ev.has(T + "relative"))
+        score = max(score, 0.9 if named else 0.7)
         why.append("staff reply discloses: " + staff[0].reason())
-    if own and (health or therapy):  # the writer's own medication, diagnosis or therapy
+    if own:  # the writer's own medication, diagnosis or therapy
         score = max(score, 0.75)
         why.append("self-disclosure: " + own[0].reason())
     elif not org and (health or therapy) and ev.has("common.first_person") and score >= 0.5:
@@ -67,7 +68,8 @@ def decide(ev: Evidence) -> Verdict:
         score = max(score, 0.8)
     elif persons and therapy:
         only_handles = all(p.kind == "handle" for p in persons)
-        score = max(score, 0.4 if only_handles else 0.75 if org else 0.7)
+        # a staff member named beside a therapy word is an announcement unless a client cue says more
+        score = max(score, 0.4 if only_handles or (org and not client) else 0.7)
     if org and therapy and sum(p.kind == "name" for p in persons) >= 2:
         score = max(score, 0.85)
         why.append("organisation post names several people in a therapy context")

@@ -13,8 +13,8 @@ from classifiers.labels.util import reasons_of
 LABEL = "harassment"
 URGENT = False
 TABLES = load_cues(LABEL)
-LEARNED_ALONE = 0.7  # the learned harassment head flags by itself …
-LEARNED_OVER_BANTER = 0.9  # … and over banter or praise only when this confident
+LEARNED_ALONE = 0.82  # the calibrated learned harassment head flags by itself …
+LEARNED_OVER_BANTER = 0.96  # … and over banter or praise only when this confident
 OFFENSIVE_AIMED = 0.8  # an offensive-language score this high, aimed at someone, is abuse
 
 
@@ -26,7 +26,8 @@ def decide(ev: Evidence) -> Verdict:
     if insults:
         score = max(h.weight for h in insults) + (0.1 if aimed else -0.35)
         score *= 0.5 if praise and not aimed else 1.0
-    if aimed and ev.ml("offensive") >= OFFENSIVE_AIMED and not praise:
+    addressed = bool(ev.family("common.target", "addressed"))  # swearing at "you", not about a day out
+    if addressed and ev.ml("offensive") >= OFFENSIVE_AIMED and not praise:
         score = max(score, 0.55)
     if praise and not any(h.weight >= 0.8 for h in insults):
         score = min(score, 0.45)

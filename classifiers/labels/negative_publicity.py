@@ -13,7 +13,7 @@ TABLES = load_cues(LABEL)
 # Without a complaint cue, the airline-trained complaint model must clear 0.5 by this much:
 # out of its domain it reads thanks, jokes and other bodies' failings as complaints.
 NO_CUE_MARGIN = 0.3
-LEARNED_ALONE = 0.55  # the learned complaint head (written corpora) flags by itself
+LEARNED_ALONE = 0.61  # the calibrated learned complaint head (written corpora) flags by itself
 T = f"{LABEL}."
 
 
@@ -43,14 +43,15 @@ def decide(ev: Evidence) -> Verdict:
     damp *= 0.75 if not (hits or evaluation) and "?" in text else 1.0  # a plain question is engagement
     damp *= 0.3 if ev.score("spam") >= 0.5 or ev.has(T + "praise_complaint", T + "scam_warning") else 1.0
     you = any(h.text in ("you", "your", "ur") for h in ev.family("common.target", "addressed"))
-    damp *= 0.4 if ev.has(T + "elsewhere") and not you else 1.0  # the NHS, the council, the ref
+    elsewhere = ev.has(T + "elsewhere") and not (you and not ev.has("common.praise"))
+    damp *= 0.4 if elsewhere else 1.0  # the NHS, the council, the ref
     score *= damp
     if risk >= 0.5 and not hits:
         score *= 0.5  # distress about one's own life is not a complaint; a named complaint still is
-    elif direct and model >= 0.6 and ev.score("spam") < 0.5:
+    elif direct and model >= 0.6 and ev.score("spam") < 0.5 and not ev.has("common.praise"):
         score = max(score, model - 0.05)
     reasons = [*reasons_of(hits + evaluation), f"complaint model score {model:.2f}"]
     learned = ev.ml("negative_publicity")
     if score < 0.55 and learned >= LEARNED_ALONE and ev.score("spam") < 0.5:
         score, reasons = 0.55, [*reasons, f"learned complaint score {learned:.2f}"]
-    return Verdict(min(score, 0.99), tuple(reasons))
+    return Verdict(min(max(score, 0.0), 0.99), tuple(reasons))

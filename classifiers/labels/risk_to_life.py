@@ -21,7 +21,7 @@ TABLES = load_cues(LABEL)
 STRONG = 0.85  # one cue this heavy flags alone, and needs no second opinion from 0.9
 LEARNED_ALONE = 0.9  # calibrated learned risk that counts as a family of its own …
 LEARNED_ALONE_WORDS = 8  # … in a text of this many words that is not thanks
-LEARNED_WITH_CUE = 0.5  # calibrated learned risk that adds to a rule cue
+LEARNED_WITH_CUE = 0.7  # calibrated learned risk that adds to a rule cue
 DESPAIR_BAR = 1.3  # summed despair-word weight at which a short text flags
 NEAR = 200  # characters between a child reference and a harm cue
 # table -> family name (tables of one family share a name)
@@ -31,6 +31,7 @@ FAMILIES = {
     "third_party": "third party", "safeguarding": "safeguarding", "hopelessness": "hopelessness",
     "burden": "burden", "farewell": "farewell", "means": "means", "preparation": "preparation",
     "distress": "distress", "danger": "danger", "unreachable": "unreachable", "concern": "concern",
+    "absolves": "absolves others", "quiet_farewell": "quiet farewell",
 }  # fmt: skip
 _LEARNED = Hit(Cue(re.compile("$^"), 0.0, "learned risk score"), 0, 0, "")  # no span, no text
 
@@ -76,7 +77,7 @@ def decide(ev: Evidence) -> Verdict:
     weights = sorted(by_family.values(), reverse=True)
     rules = sorted((w for f, w in by_family.items() if f != "learned"), reverse=True)
     rule_pair = len(rules) > 1 and rules[1] >= 0.2
-    score = weights[0] + (0.05 if len({h.text for h, f, w in kept if w >= 0.5 and f != "learned"}) > 1 else 0)
+    score = weights[0] + (0.1 if len({h.text for h, f, w in kept if w >= 0.45 and f != "learned"}) > 1 else 0)
     if len(weights) > 1 and weights[1] >= 0.2:
         score = max(score, min(0.97, weights[0] + 0.6 * weights[1] + 0.1 * (len(weights) > 2)))
         if score >= 0.5 and weights[0] < STRONG:

@@ -86,7 +86,7 @@ def test_learned_score_is_one_calibrated_voice() -> None:
     text = "everything feels grey lately and i am so tired of all of it"
     assert risk(text, learned=0.97) >= 0.5  # confident calibrated score flags
     assert risk(text, learned=risk_to_life.LEARNED_ALONE - 0.05) < 0.5  # a middling one needs a cue
-    assert risk("everything feels grey lately, I'm at rock bottom", learned=0.6) >= 0.5
+    assert risk("everything feels grey lately, I'm at rock bottom", learned=0.8) >= 0.5
     # it never overrides a figurative or joking guard on its own
     assert risk("this queue is killing me 😂", learned=0.6) < 0.5
     # and never carries a short text by itself
