@@ -51,12 +51,17 @@ WRITTEN_HEADS = frozenset(
 
 
 class DefaultClassifier:
-    """Label modules over normalised text. Options: ``thresholds={label: t}``, ``encoder`` (bool)."""
+    """Label modules over normalised text.
+
+    Options: ``thresholds={label: t}``; ``encoder``: ``true`` (default: the sentence encoder's
+    second opinion where it is installed), ``false`` (first stage only) or ``"required"``
+    (refuse to start without it, or with a model file whose hash differs).
+    """
 
     name = "default"
 
     def __init__(
-        self, thresholds: Mapping[str, float] | None = None, encoder: bool = True, **options: Any
+        self, thresholds: Mapping[str, float] | None = None, encoder: bool | str = True, **options: Any
     ) -> None:
         if options:
             raise ClassifierError(f"default classifier: unknown options {sorted(options)}")
@@ -79,7 +84,11 @@ class DefaultClassifier:
         self.modules = labels.MODULES
         self.searcher = Searcher(labels.all_tables())
         self.urgent = tuple(m.LABEL for m in self.modules if m.URGENT)
-        self.encoder: EncoderHeads | None = load_encoder() if encoder else None
+        if encoder not in (True, False, "required"):
+            raise ClassifierError(
+                f"default classifier: encoder must be true, false or 'required', not {encoder!r}"
+            )
+        self.encoder: EncoderHeads | None = load_encoder(required=encoder == "required") if encoder else None
 
     def classify(self, inputs: Sequence[TextInput]) -> list[Classification]:
         views: list[Normalised] = []

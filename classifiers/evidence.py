@@ -13,14 +13,18 @@ from dataclasses import dataclass, field, replace
 
 from classifiers.confidentiality import People
 from classifiers.cues import Hit
+from classifiers.encoder import Opinion
 from classifiers.normalise import Normalised
 
-__all__ = ["ENCODER_CONFIRMS", "Evidence", "Verdict", "confirmed"]
+__all__ = ["NEAR", "Evidence", "Verdict", "confirmed", "learned_voice"]
 
 # An urgent label that rests on anything short of a strong cue stands only where the encoder
-# (when installed) agrees at least this much: the second opinion that keeps "I'm just excited
-# to see Messi tomorrow" from waking the manager at night.
-ENCODER_CONFIRMS = 0.2
+# (when installed) confirms it: its calibrated score reaches the bar that keeps 97% of the
+# written positives (classifiers/train_encoder.py). That second opinion keeps "I'm just excited
+# to see Messi tomorrow" from waking the manager at night. A learned score that is not
+# confident enough to flag alone flags where the encoder *agrees* (the bar that keeps 85%):
+# two independent models over different features.
+NEAR = 0.4  # a score that sends an item to the encoder without flagging it
 
 
 @dataclass(frozen=True)
@@ -53,7 +57,7 @@ class Evidence:
     hits: Mapping[str, tuple[Hit, ...]]  # "<label>.<table>" -> hits (tables without hits absent)
     learned: Mapping[str, float]  # calibrated learned probabilities, by head
     people: People  # names, handles, relatives and contact details (classifiers.confidentiality)
-    encoder: Mapping[str, float] | None = None  # the second stage's probabilities, where it ran
+    encoder: Mapping[str, Opinion] | None = None  # the second stage's opinion, where it ran
     decided: Mapping[str, Verdict] = field(default_factory=dict)
 
     @property
@@ -89,13 +93,43 @@ class Evidence:
 def confirmed(ev: Evidence, label: str, verdict: Verdict) -> Verdict:
     """An urgent verdict after the encoder's second opinion (unchanged where it did not run).
 
-    A flag that is not ``strong`` stands only where the encoder's score reaches
-    :data:`ENCODER_CONFIRMS`; the reason then says so, and a flag it does not confirm drops
-    just below the line with the encoder's score as its note.
+    A flag that is not ``strong`` stands only where the encoder confirms it; the reason then
+    says so, and a flag it does not confirm drops just below the line.
     """
     if ev.encoder is None or label not in ev.encoder or not verdict.flagged or verdict.strong:
         return verdict
     enc = ev.encoder[label]
-    if enc >= ENCODER_CONFIRMS:
-        return replace(verdict, reasons=(*verdict.reasons, f"confirmed by encoder {enc:.2f}"))
-    return Verdict(min(verdict.score, 0.45), (*verdict.reasons, f"not confirmed by encoder ({enc:.2f})"))
+    if enc.confirms:
+        if any("encoder" in r for r in verdict.reasons):
+            return verdict
+        return replace(verdict, reasons=(*verdict.reasons, f"confirmed by encoder {enc.score:.2f}"))
+    return Verdict(
+        min(verdict.score, 0.45), (*verdict.reasons, f"not confirmed by encoder ({enc.score:.2f})")
+    )
+
+
+def learned_voice(ev: Evidence, label: str, head: str, alone: float, candidate: float) -> tuple[str, str]:
+    """How much a calibrated learned score counts for an urgent label, and the reason to give.
+
+    ``"flag"``: confident on its own (``alone``), or from ``candidate`` up where the encoder
+    agrees; ``"near"``: from ``candidate`` up, before the encoder has
+    been asked (the item goes to it); ``""``: no say.
+    """
+    learned = ev.ml(head)
+    if learned >= alone:
+        return "flag", f"learned {_NAMES.get(head, head)} score {learned:.2f} (calibrated)"
+    if learned < candidate:
+        return "", ""
+    if ev.encoder is None or label not in ev.encoder:
+        return "near", ""
+    enc = ev.encoder[label]
+    if enc.agrees:
+        name = _NAMES.get(head, head)
+        return (
+            "flag",
+            f"learned {name} score {learned:.2f} (calibrated), confirmed by encoder {enc.score:.2f}",
+        )
+    return "", ""
+
+
+_NAMES = {"confidential": "confidentiality", "risk": "risk", "threat": "threat"}

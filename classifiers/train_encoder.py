@@ -28,6 +28,8 @@ __all__ = ["ENCODER_HEADS", "train_encoder"]
 ENCODER_HEADS = {"risk_to_life": "risk", "threat": "threat", "confidentiality_risk": "confidential"}
 BACKGROUND = 9000  # ordinary posts, split over the three train sets
 C = 4.0
+CONFIRM_RECALL = 0.97  # the confirmation bar keeps this share of the written positives (out of fold)
+AGREE_RECALL = 0.85  # the bar at which it agrees with a learned score that is not confident alone
 
 
 def train_encoder(data: Path, out: Path) -> dict[str, object]:
@@ -48,11 +50,11 @@ def train_encoder(data: Path, out: Path) -> dict[str, object]:
         + read_airline(data, "train").texts[-third:]
     )
     texts = [model_text(str(r["text"])) for r in rows] + [model_text(t) for t in background]
-    log.info("embedding %d texts (about %d minutes)", len(texts), len(texts) // 6000 + 1)
-    emb = encoder.embed(texts)
+    emb = _embed_cached(encoder, texts)
     names = tuple(ENCODER_HEADS)
     weights = np.zeros((emb.shape[1], len(names)), dtype=np.float32)
     bias = np.zeros(len(names), dtype=np.float32)
+    bars = np.zeros((2, len(names)), dtype=np.float32)  # confirm, agree
     stats: dict[str, object] = {}
     for col, (label, head) in enumerate(ENCODER_HEADS.items()):
         targets = [_target(r, head) for r in rows] + [0] * len(background)
@@ -70,7 +72,13 @@ def train_encoder(data: Path, out: Path) -> dict[str, object]:
         weights[:, col] = model.coef_[0] * a
         bias[col] = model.intercept_[0] * a + b
         pos = y == 1
+        bars[0, col] = np.quantile(probs[pos], 1 - CONFIRM_RECALL)
+        bars[1, col] = np.quantile(probs[pos], 1 - AGREE_RECALL)
         head_stats: dict[str, object] = {
+            "confirm_at": float(bars[0, col]),
+            "agree_at": float(bars[1, col]),
+            "confirm_false_alarm": float((probs[~pos] >= bars[0, col]).mean()),
+            "agree_false_alarm": float((probs[~pos] >= bars[1, col]).mean()),
             "positives": int(pos.sum()),
             "items": len(y),
             "platt": [a, b],
@@ -81,8 +89,30 @@ def train_encoder(data: Path, out: Path) -> dict[str, object]:
         stats[label] = head_stats
         log.info("encoder head %s: %s", label, {k: v for k, v in head_stats.items() if k != "reliability"})
     out.mkdir(parents=True, exist_ok=True)
-    np.savez_compressed(out / "encoder_heads.npz", names=np.array(names), weights=weights, bias=bias)
+    np.savez_compressed(
+        out / "encoder_heads.npz", names=np.array(names), weights=weights, bias=bias, bars=bars
+    )
     (out / "encoder_stats.json").write_text(
         json.dumps(stats, indent=1, sort_keys=True) + "\n", encoding="utf-8"
     )
     return stats
+
+
+def _embed_cached(encoder: Encoder, texts: list[str]) -> np.ndarray:
+    """Embeddings of ``texts``, cached by their hash (embedding 20,000 texts takes ~15 minutes)."""
+    import hashlib
+
+    from classifiers.prefilter import cache_dir
+
+    key = hashlib.sha256("\x00".join(texts).encode("utf-8", "replace")).hexdigest()[:16]
+    path = cache_dir() / f"encoder-embeddings-{key}.npy"
+    if path.is_file():
+        return np.asarray(np.load(path))
+    log.info("embedding %d texts (about %d minutes on one core)", len(texts), len(texts) // 1500 + 1)
+    emb = encoder.embed(texts)
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        np.save(path, emb)
+    except OSError as exc:
+        log.warning("could not cache the embeddings (%s)", exc)
+    return emb

@@ -140,7 +140,10 @@ def held_out(row: dict[str, object]) -> bool:
 
     if row.get("_source") not in {f"written_{p}.jsonl" for p in HOLDOUT_PARTS}:
         return False
-    return int(hashlib.sha1(str(row["id"]).encode(), usedforsecurity=False).hexdigest(), 16) % 10 < HELD_OUT_SHARE
+    return (
+        int(hashlib.sha1(str(row["id"]).encode(), usedforsecurity=False).hexdigest(), 16) % 10
+        < HELD_OUT_SHARE
+    )
 
 
 def written_rows() -> list[dict[str, object]]:

@@ -424,6 +424,13 @@ def init(path: Path, force: bool) -> None:
     example = files("monitor.defaults").joinpath("monitor.example.toml").read_text(encoding="utf-8")
     path.write_text(example, encoding="utf-8")
     click.echo(f"Wrote {path}. Edit it, then run: monitor -c {path} check-config")
+    from classifiers.encoder import ENCODER_INSTALL, find_model
+
+    if find_model() is None:
+        click.echo(
+            "Recommended: the sentence encoder's second opinion on urgent alerts (fewer false alarms "
+            f"at night, no torch): {ENCODER_INSTALL}"
+        )
 
 
 @cli.command("check-config")

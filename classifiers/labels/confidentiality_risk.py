@@ -12,13 +12,14 @@ from __future__ import annotations
 
 from classifiers import confidentiality as conf
 from classifiers.cues import Hit, load_cues, quote
-from classifiers.evidence import Evidence, Verdict, confirmed
+from classifiers.evidence import NEAR, Evidence, Verdict, confirmed, learned_voice
 from classifiers.normalise import Normalised
 
 LABEL = "confidentiality_risk"
 URGENT = True
 TABLES = load_cues(LABEL)
-LEARNED_ALONE = 0.85  # calibrated learned confidentiality score that flags by itself
+LEARNED_ALONE = 0.8  # calibrated learned confidentiality score that flags by itself …
+LEARNED_CANDIDATE = 0.4  # … or from here, where the encoder agrees
 T = f"{LABEL}."
 
 
@@ -75,11 +76,15 @@ def decide(ev: Evidence) -> Verdict:
         why.append("organisation post names several people in a therapy context")
     if ev.has(T + "staff_context") and ((org and not (client or staff)) or (not health and score < 0.9)):
         score *= 0.35  # "Sam is running the workshop on Tuesday"
-    learned = ev.ml("confidential")
-    if score < 0.55 and learned >= LEARNED_ALONE and not org and ev.score("spam") < 0.5:
-        score, why = 0.55, [*why, f"learned confidentiality score {learned:.2f} (calibrated)"]
+    # on our own posts the learned score speaks only where someone is named or tagged
+    allowed = ev.score("spam") < 0.5 and (not org or bool(ev.people.persons))
+    voice, said = (
+        learned_voice(ev, LABEL, "confidential", LEARNED_ALONE, LEARNED_CANDIDATE) if allowed else ("", "")
+    )
+    if score < 0.55 and voice == "flag":
+        score, why = 0.55, [*why, said]
     if score < 0.5:
-        return Verdict(score)
+        return Verdict(max(score, NEAR if voice == "near" else 0.0))
     if persons:
         why.append("person identified (" + ", ".join(p.initials for p in persons[:3]) + ")")
     elif described:

@@ -13,17 +13,18 @@ from __future__ import annotations
 import re
 
 from classifiers.cues import Cue, Hit, load_cues, quote
-from classifiers.evidence import Evidence, Verdict, confirmed
+from classifiers.evidence import NEAR, Evidence, Verdict, confirmed, learned_voice
 
 LABEL = "risk_to_life"
 URGENT = True
 TABLES = load_cues(LABEL)
 STRONG = 0.85  # one cue this heavy flags alone, and needs no second opinion from 0.9
-LEARNED_ALONE = 0.9  # calibrated learned risk that counts as a family of its own …
+LEARNED_ALONE = 0.85  # calibrated learned risk that counts as a family of its own …
 LEARNED_ALONE_WORDS = 8  # … in a text of this many words that is not thanks
+LEARNED_CANDIDATE = 0.4  # … or from here, where the encoder agrees
 LEARNED_WITH_CUE = 0.7  # calibrated learned risk that adds to a rule cue
 DESPAIR_BAR = 1.3  # summed despair-word weight at which a short text flags
-NEAR = 200  # characters between a child reference and a harm cue
+CHILD_HARM_CHARS = 200  # characters between a child reference and a harm cue
 # table -> family name (tables of one family share a name)
 FAMILIES = {
     "ideation": "ideation", "ideation_welsh": "ideation", "ideation_polish": "ideation",
@@ -41,7 +42,7 @@ def _cues(ev: Evidence) -> tuple[list[tuple[Hit, str, float]], list[str]]:
     tagged = [(h, fam, h.weight) for t, fam in FAMILIES.items() for h in ev.of(f"{LABEL}.{t}")]
     notes: list[str] = []
     harm, children = ev.of(f"{LABEL}.harm"), ev.of(f"{LABEL}.child")
-    near = [h for h in harm if any(abs(c.start - h.start) <= NEAR for c in children)]
+    near = [h for h in harm if any(abs(c.start - h.start) <= CHILD_HARM_CHARS for c in children)]
     tagged += [(h, "safeguarding", h.weight) for h in near]
     tagged += [(h, "harm", 0.3) for h in harm if h not in near and h.weight >= 0.7]  # "beat him 3-0"
     if near:
@@ -52,12 +53,16 @@ def _cues(ev: Evidence) -> tuple[list[tuple[Hit, str, float]], list[str]]:
     if total >= bar:
         tagged.append((next(iter(despair.values())), "despair", min(0.8, 0.55 + 0.15 * (total - bar))))
         notes.append("several despair words together: " + ", ".join(quote(k) for k in list(despair)[:5]))
-    learned = ev.ml("risk")
-    alone = learned >= LEARNED_ALONE and ev.words >= LEARNED_ALONE_WORDS and not ev.has(f"{LABEL}.thanks")
-    if alone or learned >= LEARNED_WITH_CUE:
-        tagged.append((_LEARNED, "learned", 0.55 if alone else 0.3))
-        if alone:
-            notes.append(f"learned risk score {learned:.2f} (calibrated)")
+    voice, why = "", ""
+    if ev.words >= LEARNED_ALONE_WORDS and not ev.has(f"{LABEL}.thanks"):
+        voice, why = learned_voice(ev, LABEL, "risk", LEARNED_ALONE, LEARNED_CANDIDATE)
+    if voice == "flag":
+        tagged.append((_LEARNED, "learned", 0.55))
+        notes.append(why)
+    elif ev.ml("risk") >= LEARNED_WITH_CUE:
+        tagged.append((_LEARNED, "learned", 0.3))
+    elif voice == "near":
+        tagged.append((_LEARNED, "near", 0.0))
     return tagged, notes
 
 
@@ -72,8 +77,9 @@ def decide(ev: Evidence) -> Verdict:
     by_family: dict[str, float] = {}
     for _, fam, weight in kept:
         by_family[fam] = max(by_family.get(fam, 0.0), weight)
+    near = by_family.pop("near", None) is not None  # the encoder should look at this one
     if not by_family:
-        return Verdict(0.02)
+        return Verdict(NEAR if near else 0.02)
     weights = sorted(by_family.values(), reverse=True)
     rules = sorted((w for f, w in by_family.items() if f != "learned"), reverse=True)
     rule_pair = len(rules) > 1 and rules[1] >= 0.2
@@ -93,7 +99,7 @@ def decide(ev: Evidence) -> Verdict:
         score *= 0.6
     score = min(0.99, score)
     if score < 0.5:
-        return Verdict(max(score, 0.02))
+        return Verdict(max(score, NEAR if near else 0.02))
     cues = [h.reason() for h, f, w in sorted(kept, key=lambda t: -t[2]) if f != "learned" and w > 0]
     strong = bool(rules) and rules[0] >= 0.9
     return confirmed(ev, LABEL, Verdict(score, tuple(dict.fromkeys([*notes, *cues]))[:5], strong))

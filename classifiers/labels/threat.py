@@ -4,14 +4,15 @@ implied ("I know where your counsellor lives", "shame if that building caught fi
 from __future__ import annotations
 
 from classifiers.cues import load_cues
-from classifiers.evidence import Evidence, Verdict, confirmed
+from classifiers.evidence import NEAR, Evidence, Verdict, confirmed, learned_voice
 from classifiers.labels.util import distinct
 
 LABEL = "threat"
 URGENT = True
 TABLES = load_cues(LABEL)
 STRONG = 0.9  # an explicit threat cue stands without a second opinion
-LEARNED_ALONE = 0.85  # calibrated learned threat score that flags by itself
+LEARNED_ALONE = 0.9  # calibrated learned threat score that flags by itself …
+LEARNED_CANDIDATE = 0.4  # … or from here, where the encoder agrees
 TWO_CUES = 0.15  # two implied cues together ("found his address" + "tick tock")
 
 
@@ -20,14 +21,14 @@ def decide(ev: Evidence) -> Verdict:
     score = max((h.weight for h in hits), default=0.02)
     if len(hits) > 1:
         score = min(0.99, score + TWO_CUES)
-    learned = ev.ml("threat")
     reasons = [h.reason() for h in hits[:3]]
-    if learned >= LEARNED_ALONE and not ev.author_is_org:
-        score = max(score, 0.55 if learned < 0.95 else 0.7)
-        reasons.append(f"learned threat score {learned:.2f} (calibrated)")
-    if (hits or learned >= LEARNED_ALONE) and ev.has("threat.joke") and score < 0.95:
+    voice, why = learned_voice(ev, LABEL, "threat", LEARNED_ALONE, LEARNED_CANDIDATE)
+    if voice == "flag" and not ev.author_is_org:
+        score = max(score, 0.55 if ev.ml("threat") < 0.95 else 0.7)
+        reasons.append(why)
+    if (hits or voice == "flag") and ev.has("threat.joke") and score < 0.95:
         score *= 0.4  # "I will find whoever made these brownies 😂"
     if score < 0.5:
-        return Verdict(score)
+        return Verdict(max(score, NEAR if voice == "near" and not ev.has("threat.joke") else 0.0))
     strong = bool(hits) and hits[0].weight >= STRONG
     return confirmed(ev, LABEL, Verdict(score, tuple(reasons), strong))

