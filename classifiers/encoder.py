@@ -250,16 +250,12 @@ class EncoderHeads:
     weights: npt.NDArray[np.float32]  # (384, heads)
     bias: npt.NDArray[np.float32]
     confirm: Mapping[str, float]  # per label: the bar that keeps 97% of the written positives
-    agree: Mapping[str, float]  # per label: the bar that keeps 85% (agreeing with a learned score)
 
     def predict(self, texts: Sequence[str]) -> list[dict[str, Opinion]]:
         z = self.encoder.embed(texts) @ self.weights + self.bias
         probs = 1.0 / (1.0 + np.exp(-np.clip(z, -30, 30)))
         return [
-            {
-                n: Opinion(float(p), float(p) >= self.confirm[n], float(p) >= self.agree[n])
-                for n, p in zip(self.names, row, strict=True)
-            }
+            {n: Opinion(float(p), float(p) >= self.confirm[n]) for n, p in zip(self.names, row, strict=True)}
             for row in probs
         ]
 
@@ -268,9 +264,8 @@ class EncoderHeads:
 class Opinion:
     """The encoder's calibrated score for one urgent label, and whether it confirms or agrees."""
 
-    score: float
-    confirms: bool  # reaches the bar that keeps 97% of the written positives
-    agrees: bool  # reaches the bar that keeps 85%: enough to back a learned score
+    score: float  # calibrated probability
+    confirms: bool  # reaches the bar that keeps 97% of the written positives (out of fold)
 
 
 def load_heads() -> dict[str, Any] | None:
@@ -285,7 +280,6 @@ def load_heads() -> dict[str, Any] | None:
             "weights": data["weights"].astype(_F32),
             "bias": data["bias"].astype(_F32),
             "confirm": dict(zip(names, bars[0], strict=True)),
-            "agree": dict(zip(names, bars[1], strict=True)),
         }
 
 

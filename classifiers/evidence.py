@@ -22,8 +22,8 @@ __all__ = ["NEAR", "Evidence", "Verdict", "confirmed", "learned_voice"]
 # (when installed) confirms it: its calibrated score reaches the bar that keeps 97% of the
 # written positives (classifiers/train_encoder.py). That second opinion keeps "I'm just excited
 # to see Messi tomorrow" from waking the manager at night. A learned score that is not
-# confident enough to flag alone flags where the encoder *agrees* (the bar that keeps 85%):
-# two independent models over different features.
+# confident enough to flag alone flags where the encoder *agrees*: its calibrated score reaches
+# the label module's ENCODER_AGREES (two independent models over different features).
 NEAR = 0.4  # a score that sends an item to the encoder without flagging it
 
 
@@ -108,11 +108,13 @@ def confirmed(ev: Evidence, label: str, verdict: Verdict) -> Verdict:
     )
 
 
-def learned_voice(ev: Evidence, label: str, head: str, alone: float, candidate: float) -> tuple[str, str]:
+def learned_voice(
+    ev: Evidence, label: str, head: str, alone: float, candidate: float, agree: float
+) -> tuple[str, str]:
     """How much a calibrated learned score counts for an urgent label, and the reason to give.
 
     ``"flag"``: confident on its own (``alone``), or from ``candidate`` up where the encoder
-    agrees; ``"near"``: from ``candidate`` up, before the encoder has
+    agrees (``agree``, its calibrated score); ``"near"``: from ``candidate`` up, before the encoder has
     been asked (the item goes to it); ``""``: no say.
     """
     learned = ev.ml(head)
@@ -123,7 +125,7 @@ def learned_voice(ev: Evidence, label: str, head: str, alone: float, candidate: 
     if ev.encoder is None or label not in ev.encoder:
         return "near", ""
     enc = ev.encoder[label]
-    if enc.agrees:
+    if enc.score >= agree:
         name = _NAMES.get(head, head)
         return (
             "flag",

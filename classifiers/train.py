@@ -200,8 +200,8 @@ every score is flagged at >= 0.5.
 
 **Used for**: `offensive` (score only, OffensEval sense), `hate` (with identity-term rules),
 `complaint` (an input to `negative_publicity`, combined with rules about the organisation).
-Harassment, threat, confidentiality, risk to life, engagement and spam are rules over the
-normalised text, combined with these scores (see `docs/classifiers.md`).
+Each label's module (`classifiers/labels/`) combines its cue families with these scores and the
+learned heads below (see `docs/classifiers.md`).
 
 | model | training data | train | val | C | threshold | val macro-F1 |
 |---|---|---|---|---|---|---|
@@ -267,6 +267,7 @@ def learned_section(models: Path) -> str:
     )
     enc_rows = "\n".join(
         f"| {label} | {s['positives']:,} / {s['items']:,} | "
+        + f"{s.get('confirm_at', 0):.3f} ({s.get('confirm_false_alarm', 0):.0%}) | "
         + " | ".join(f"{s[f'recall_at_{t}']:.2f} / {s[f'false_alarm_at_{t}']:.3f}" for t in (0.1, 0.2, 0.5))
         + f" | {curve(s['reliability'])} |"
         for label, s in enc.items()
@@ -290,19 +291,24 @@ Reliability (out of fold; mean predicted → observed rate (items), bins of 0.1 
 {reliab}
 
 How the label modules use them (`classifiers/labels/`): no learned score makes an urgent label
-alone unless it is calibrated and confident: risk to life from 0.9 in a text of eight words or
-more that is not thanks (from 0.5 only together with a rule cue), threat and confidentiality
-from 0.85; and where the encoder is installed, such a flag must also be confirmed by it.
+alone unless it is calibrated and confident: risk to life from 0.85 in a text of eight words or
+more that is not thanks (from 0.7 together with a rule cue), threat from 0.9, confidentiality
+from 0.8; or, where the encoder is installed, from 0.5 (risk, confidentiality) or 0.35 (threat)
+when the encoder's calibrated score agrees (0.5, 0.2 and 0.3). Non-urgent heads flag alone at
+the calibrated equivalents of their earlier raw thresholds (spam 0.88, harassment 0.82, hate
+0.7, complaints 0.61, enquiries 0.66).
 
 **Sentence encoder heads** (`encoder_heads.npz`, `classifiers/train_encoder.py`): all-MiniLM-L6-v2
 (Apache-2.0, revision 1110a243, hashes pinned in `classifiers/encoder.py`) mean-pooled
 embeddings, one logistic regression per urgent label (balanced classes, C=4) on the same written
-comments and 9,000 ordinary train-split posts, Platt-calibrated on out-of-fold scores. Recall /
-false alarms at 0.1, 0.2 (the confirmation bar) and 0.5, then reliability:
+comments and 9,000 ordinary train-split posts, Platt-calibrated on out-of-fold scores. The
+**confirmation bar** of each head is the score that keeps 97% of the written positives out of
+fold: an urgent flag short of a strong cue stands only above it. Bar (and the share of negatives
+above it), recall / false alarms at 0.1, 0.2 and 0.5, then reliability:
 
-| label | positives / items | at 0.1 | at 0.2 | at 0.5 | reliability |
-|---|---|---|---|---|---|
-{enc_rows or "| (not trained: encoder not installed) | | | | | |"}"""
+| label | positives / items | confirmation bar | at 0.1 | at 0.2 | at 0.5 | reliability |
+|---|---|---|---|---|---|---|
+{enc_rows or "| (not trained: encoder not installed) | | | | | | |"}"""
 
 
 def convert_profanity_check(data: Path, out: Path) -> dict[str, float] | None:

@@ -19,7 +19,8 @@ LABEL = "confidentiality_risk"
 URGENT = True
 TABLES = load_cues(LABEL)
 LEARNED_ALONE = 0.8  # calibrated learned confidentiality score that flags by itself …
-LEARNED_CANDIDATE = 0.4  # … or from here, where the encoder agrees
+LEARNED_CANDIDATE = 0.5  # … or from here, where the encoder agrees:
+ENCODER_AGREES = 0.2  # its calibrated confidentiality score reaches this
 T = f"{LABEL}."
 
 
@@ -44,7 +45,9 @@ def decide(ev: Evidence) -> Verdict:
         score = max(score, 0.9 if third and context else 0.75 if third or context else 0.3)
         why += [conf.contact_reason(text_view.cased[s:e], kind) for s, e, kind in other[:3]]
     if client:
-        if org:
+        if org and not (persons or health or ev.has(T + "org_client")):
+            level = 0.45  # "your counsellor will be in touch": said to everyone, about no one
+        elif org:
             level = 0.9 if (persons or health or therapy or len(client) > 1) else 0.75
         elif anyone and (health or therapy or len(client) > 1):
             level = 0.9
@@ -76,10 +79,14 @@ def decide(ev: Evidence) -> Verdict:
         why.append("organisation post names several people in a therapy context")
     if ev.has(T + "staff_context") and ((org and not (client or staff)) or (not health and score < 0.9)):
         score *= 0.35  # "Sam is running the workshop on Tuesday"
-    # on our own posts the learned score speaks only where someone is named or tagged
-    allowed = ev.score("spam") < 0.5 and (not org or bool(ev.people.persons))
+    # on our own posts the learned score speaks only where someone is named or tagged, outside events
+    allowed = ev.score("spam") < 0.5 and (
+        not org or (bool(ev.people.persons) and not ev.has(T + "staff_context"))
+    )
     voice, said = (
-        learned_voice(ev, LABEL, "confidential", LEARNED_ALONE, LEARNED_CANDIDATE) if allowed else ("", "")
+        learned_voice(ev, LABEL, "confidential", LEARNED_ALONE, LEARNED_CANDIDATE, ENCODER_AGREES)
+        if allowed
+        else ("", "")
     )
     if score < 0.55 and voice == "flag":
         score, why = 0.55, [*why, said]

@@ -27,7 +27,7 @@ def decide(ev: Evidence) -> Verdict:
         score = max(h.weight for h in insults) + (0.1 if aimed else -0.35)
         score *= 0.5 if praise and not aimed else 1.0
     addressed = bool(ev.family("common.target", "addressed"))  # swearing at "you", not about a day out
-    if addressed and ev.ml("offensive") >= OFFENSIVE_AIMED and not praise:
+    if addressed and ev.ml("offensive") >= OFFENSIVE_AIMED and not (praise or ev.has("common.joking")):
         score = max(score, 0.55)
     if praise and not any(h.weight >= 0.8 for h in insults):
         score = min(score, 0.45)

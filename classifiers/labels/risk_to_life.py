@@ -21,7 +21,8 @@ TABLES = load_cues(LABEL)
 STRONG = 0.85  # one cue this heavy flags alone, and needs no second opinion from 0.9
 LEARNED_ALONE = 0.85  # calibrated learned risk that counts as a family of its own …
 LEARNED_ALONE_WORDS = 8  # … in a text of this many words that is not thanks
-LEARNED_CANDIDATE = 0.4  # … or from here, where the encoder agrees
+LEARNED_CANDIDATE = 0.5  # … or from here in six words or more, where the encoder agrees:
+ENCODER_AGREES = 0.5  # its calibrated risk score reaches this
 LEARNED_WITH_CUE = 0.7  # calibrated learned risk that adds to a rule cue
 DESPAIR_BAR = 1.3  # summed despair-word weight at which a short text flags
 CHILD_HARM_CHARS = 200  # characters between a child reference and a harm cue
@@ -53,9 +54,11 @@ def _cues(ev: Evidence) -> tuple[list[tuple[Hit, str, float]], list[str]]:
     if total >= bar:
         tagged.append((next(iter(despair.values())), "despair", min(0.8, 0.55 + 0.15 * (total - bar))))
         notes.append("several despair words together: " + ", ".join(quote(k) for k in list(despair)[:5]))
-    voice, why = "", ""
-    if ev.words >= LEARNED_ALONE_WORDS and not ev.has(f"{LABEL}.thanks"):
-        voice, why = learned_voice(ev, LABEL, "risk", LEARNED_ALONE, LEARNED_CANDIDATE)
+    # alone: long enough and not thanks (short praise scores high by accident); with the encoder's
+    # agreement quiet farewells, which are often short and grateful, count too
+    long_enough = ev.words >= LEARNED_ALONE_WORDS and not ev.has(f"{LABEL}.thanks")
+    alone = LEARNED_ALONE if long_enough else 1.01
+    voice, why = learned_voice(ev, LABEL, "risk", alone, LEARNED_CANDIDATE, ENCODER_AGREES)
     if voice == "flag":
         tagged.append((_LEARNED, "learned", 0.55))
         notes.append(why)
@@ -97,6 +100,8 @@ def decide(ev: Evidence) -> Verdict:
         score *= 0.45  # "after my attempt last year, running my first 10k" is not a crisis
     if ev.has(f"{LABEL}.joking") and not rule_pair and score < 0.9:
         score *= 0.6
+    if ev.author_is_org:
+        score *= 0.5  # our own awareness posts and stories ("from self-harming at 15 to mentoring")
     score = min(0.99, score)
     if score < 0.5:
         return Verdict(max(score, NEAR if near else 0.02))

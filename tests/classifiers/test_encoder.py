@@ -42,7 +42,7 @@ def test_a_file_whose_hash_differs_is_refused_with_the_reason(
 
 
 def test_a_missing_file_is_refused(tmp_path: Path) -> None:
-    with pytest.raises(EncoderRefused, match="tokenizer.json is missing"):
+    with pytest.raises(EncoderRefused, match=r"tokenizer\.json is missing"):
         read_verified(_zip(tmp_path / "m.zip", {"model.safetensors": b"x"}))
     (tmp_path / "dir").mkdir()
     with pytest.raises(EncoderRefused, match="missing"):
@@ -65,7 +65,7 @@ def test_a_tampered_model_stops_a_classifier_that_requires_the_encoder(
         tmp_path / "model.zip", {"model.safetensors": b"x", "tokenizer.json": b"{}", "config.json": b"{}"}
     )
     monkeypatch.setattr(enc, "find_model", lambda: bad)
-    with pytest.raises(ClassifierError, match="refusing model.safetensors"):
+    with pytest.raises(ClassifierError, match=r"refusing model\.safetensors"):
         DefaultClassifier(encoder="required")
     assert DefaultClassifier().encoder is None  # logged, and the first stage carries on
 
@@ -74,7 +74,7 @@ class StandIn:
     """An encoder that says what it is told, and remembers what it was asked."""
 
     def __init__(self, score: float, confirms: bool, agrees: bool) -> None:
-        self.opinion = Opinion(score, confirms, agrees)
+        self.opinion = Opinion(score, confirms)
         self.asked: list[str] = []
 
     def predict(self, texts: Sequence[str]) -> list[dict[str, Opinion]]:
@@ -124,13 +124,13 @@ def test_a_learned_score_short_of_confident_flags_only_where_the_encoder_agrees(
     [row] = clf._learned([view])
     ev = replace(clf._evidence(TextInput(text), view, {**row, "risk": 0.6}), decided={})
     assert 0.4 <= clf._decide(ev).score("risk_to_life") < 0.5  # near: goes to the encoder
-    agree = {k: Opinion(0.6, True, True) for k in ("risk_to_life", "threat", "confidentiality_risk")}
+    agree = {k: Opinion(0.6, True) for k in ("risk_to_life", "threat", "confidentiality_risk")}
     decided = clf._decide(replace(ev, encoder=agree)).decided["risk_to_life"]
     assert decided.flagged
     assert any(
         "learned risk score 0.60 (calibrated), confirmed by encoder 0.60" in r for r in decided.reasons
     )
-    no = {k: Opinion(0.3, True, False) for k in agree}
+    no = {k: Opinion(0.3, True) for k in agree}
     assert not clf._decide(replace(ev, encoder=no)).decided["risk_to_life"].flagged
 
 

@@ -222,7 +222,7 @@ def test_without_hyperscan_the_re_gates_give_the_same_labels(monkeypatch: pytest
 
 
 def test_threads_each_get_their_own_scratch() -> None:
-    clf = DefaultClassifier()
+    clf = DefaultClassifier(encoder=False)
     items = [TextInput(t) for t in _texts()[:400]]
     want = clf.classify(items)
     results: list[Any] = [None] * 4
