@@ -34,7 +34,6 @@ __all__ = ["MAX_CHARS", "TRUNCATED_NOTE", "DefaultClassifier"]
 MAX_CHARS = 5000
 TRUNCATED_NOTE = "text truncated for scoring (first 5,000 characters scored)"
 LEARNED_MIN_WORDS = 6  # a short reply ("you've got this 💪") is too little for the written-corpus heads
-ENCODER_LOOKS_FROM = 0.35  # an urgent score from here up goes to the encoder, where installed
 # heads trained on the written corpora (models/risk.npz): zeroed in texts under LEARNED_MIN_WORDS
 WRITTEN_HEADS = frozenset(
     {
@@ -154,7 +153,7 @@ class DefaultClassifier:
         todo = [
             i
             for i, ev in enumerate(evidence)
-            if ev is not None and any(ev.score(label) >= ENCODER_LOOKS_FROM for label in self.urgent)
+            if ev is not None and any(ev.decided[label].wants_encoder for label in self.urgent)
         ]
         if not todo:
             return evidence

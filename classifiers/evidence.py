@@ -32,13 +32,19 @@ class Verdict:
     """A label's score in [0, 1], the reasons behind it, and whether strong rule evidence carries it.
 
     ``strong`` verdicts (an explicit cue such as "I want to kill myself" or a valid NHS number)
-    stand without the encoder's confirmation; ``near`` marks a score close enough to the line
-    that the encoder should take a look.
+    stand without the encoder's confirmation; ``ask`` marks a learned score that could flag if
+    the encoder agreed.
     """
 
     score: float
     reasons: tuple[str, ...] = ()
     strong: bool = False
+    ask: bool = False
+
+    @property
+    def wants_encoder(self) -> bool:
+        """Whether the encoder's opinion could change this verdict."""
+        return self.ask or (self.flagged and not self.strong)
 
     @property
     def flagged(self) -> bool:

@@ -10,6 +10,8 @@ event posts and general talk about mental health are not flagged.
 
 from __future__ import annotations
 
+import re
+
 from classifiers import confidentiality as conf
 from classifiers.cues import Hit, load_cues, quote
 from classifiers.evidence import NEAR, Evidence, Verdict, confirmed, learned_voice
@@ -22,11 +24,19 @@ LEARNED_ALONE = 0.8  # calibrated learned confidentiality score that flags by it
 LEARNED_CANDIDATE = 0.5  # … or from here, where the encoder agrees:
 ENCODER_AGREES = 0.2  # its calibrated confidentiality score reaches this
 T = f"{LABEL}."
+_REPLY_PREFIX = re.compile(r"(?:\s*\.?@[\w.\-]+)+")
 
 
 def decide(ev: Evidence) -> Verdict:
     org, text_view = ev.author_is_org, ev.view
-    persons = [p for p in ev.people.persons if not (org and conf.addressee(text_view.cased, p.start))]
+    # the @handles a reply opens with are who it answers (X adds them itself), not who it is about
+    replied_to = _REPLY_PREFIX.match(text_view.cased)
+    persons = [
+        p
+        for p in ev.people.persons
+        if not (org and conf.addressee(text_view.cased, p.start))
+        and not (p.kind == "handle" and replied_to and p.end <= replied_to.end())
+    ]
     health = ev.of(T + "health")
     therapy = [h for h in ev.of(T + "therapy") if not conf.org_name_word(text_view, h.start, h.end)]
     client = ev.of(T + "org_client", T + "client") if org else ev.of(T + "client")
@@ -91,7 +101,7 @@ def decide(ev: Evidence) -> Verdict:
     if score < 0.55 and voice == "flag":
         score, why = 0.55, [*why, said]
     if score < 0.5:
-        return Verdict(max(score, NEAR if voice == "near" else 0.0))
+        return Verdict(max(score, NEAR), ask=True) if voice == "near" else Verdict(score)
     if persons:
         why.append("person identified (" + ", ".join(p.initials for p in persons[:3]) + ")")
     elif described:

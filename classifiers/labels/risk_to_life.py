@@ -82,7 +82,7 @@ def decide(ev: Evidence) -> Verdict:
         by_family[fam] = max(by_family.get(fam, 0.0), weight)
     near = by_family.pop("near", None) is not None  # the encoder should look at this one
     if not by_family:
-        return Verdict(NEAR if near else 0.02)
+        return Verdict(NEAR, ask=True) if near else Verdict(0.02)
     weights = sorted(by_family.values(), reverse=True)
     rules = sorted((w for f, w in by_family.items() if f != "learned"), reverse=True)
     rule_pair = len(rules) > 1 and rules[1] >= 0.2
@@ -104,7 +104,7 @@ def decide(ev: Evidence) -> Verdict:
         score *= 0.5  # our own awareness posts and stories ("from self-harming at 15 to mentoring")
     score = min(0.99, score)
     if score < 0.5:
-        return Verdict(max(score, NEAR if near else 0.02))
+        return Verdict(max(score, NEAR), ask=True) if near else Verdict(max(score, 0.02))
     cues = [h.reason() for h, f, w in sorted(kept, key=lambda t: -t[2]) if f != "learned" and w > 0]
     strong = bool(rules) and rules[0] >= 0.9
     return confirmed(ev, LABEL, Verdict(score, tuple(dict.fromkeys([*notes, *cues]))[:5], strong))

@@ -30,6 +30,8 @@ def decide(ev: Evidence) -> Verdict:
     if (hits or voice == "flag") and ev.has("threat.joke"):
         score *= 0.4  # "I will find whoever made these brownies 😂", "gonna kill you Shaz 😂😂"
     if score < 0.5:
-        return Verdict(max(score, NEAR if voice == "near" and not ev.has("threat.joke") else 0.0))
+        if voice == "near" and not ev.has("threat.joke"):
+            return Verdict(max(score, NEAR), ask=True)
+        return Verdict(score)
     strong = bool(hits) and hits[0].weight >= STRONG
     return confirmed(ev, LABEL, Verdict(score, tuple(reasons), strong))
