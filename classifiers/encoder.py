@@ -155,7 +155,9 @@ def verified_files(source: Path) -> dict[str, Any]:
                 f"sentence encoder: refusing {path}: its SHA-256 is {digest}, but revision "
                 f"{REVISION[:12]} of all-MiniLM-L6-v2 has {pinned}; the file was changed or is another model"
             )
-        out[name] = np.memmap(path, dtype=np.uint8, mode="r") if name.endswith(".safetensors") else path.read_bytes()
+        out[name] = (
+            np.memmap(path, dtype=np.uint8, mode="r") if name.endswith(".safetensors") else path.read_bytes()
+        )
     return out
 
 

@@ -115,23 +115,23 @@ def confirmed(ev: Evidence, label: str, verdict: Verdict) -> Verdict:
 
 
 def learned_voice(
-    ev: Evidence, label: str, head: str, alone: float, candidate: float, agree: float
+    ev: Evidence, label: str, head: str, alone: float, tiers: tuple[tuple[float, float], ...]
 ) -> tuple[str, str]:
     """How much a calibrated learned score counts for an urgent label, and the reason to give.
 
-    ``"flag"``: confident on its own (``alone``), or from ``candidate`` up where the encoder
-    agrees (``agree``, its calibrated score); ``"near"``: from ``candidate`` up, before the encoder has
+    ``"flag"``: confident on its own (``alone``), or where for one of the ``tiers``
+    ``(learned, encoder)`` both calibrated scores reach their bars; ``"near"``: from ``candidate`` up, before the encoder has
     been asked (the item goes to it); ``""``: no say.
     """
     learned = ev.ml(head)
     if learned >= alone:
         return "flag", f"learned {_NAMES.get(head, head)} score {learned:.2f} (calibrated)"
-    if learned < candidate:
+    if learned < min(c for c, _ in tiers):
         return "", ""
     if ev.encoder is None or label not in ev.encoder:
         return "near", ""
     enc = ev.encoder[label]
-    if enc.score >= agree:
+    if any(learned >= c and enc.score >= a for c, a in tiers):
         name = _NAMES.get(head, head)
         return (
             "flag",

@@ -21,27 +21,29 @@ LABEL = "confidentiality_risk"
 URGENT = True
 TABLES = load_cues(LABEL)
 LEARNED_ALONE = 0.8  # calibrated learned confidentiality score that flags by itself …
-LEARNED_CANDIDATE = 0.5  # … or from here, where the encoder agrees:
-ENCODER_AGREES = 0.2  # its calibrated confidentiality score reaches this
+ENCODER_AGREES = ((0.5, 0.2),)  # … or where learned and encoder scores reach these together
 T = f"{LABEL}."
 _REPLY_PREFIX = re.compile(r"(?:\s*\.?@[\w.\-]+)+")
 
 
 def decide(ev: Evidence) -> Verdict:
     org, text_view = ev.author_is_org, ev.view
-    # the @handles a reply opens with are who it answers (X adds them itself), not who it is about
+    health = ev.of(T + "health")
+    therapy = [h for h in ev.of(T + "therapy") if not conf.org_name_word(text_view, h.start, h.end)]
+    client = ev.of(T + "org_client", T + "client") if org else ev.of(T + "client")
+    # the @handles a reply opens with are who it answers (X adds them itself): without a client
+    # cue they are not who a health word is about
     replied_to = _REPLY_PREFIX.match(text_view.cased)
     persons = [
         p
         for p in ev.people.persons
         if not (org and conf.addressee(text_view.cased, p.start))
-        and not (p.kind == "handle" and replied_to and p.end <= replied_to.end())
+        and not (p.kind == "handle" and replied_to and p.end <= replied_to.end() and not client)
     ]
-    health = ev.of(T + "health")
-    therapy = [h for h in ev.of(T + "therapy") if not conf.org_name_word(text_view, h.start, h.end)]
-    client = ev.of(T + "org_client", T + "client") if org else ev.of(T + "client")
     staff = ev.of(T + "staff_disclosure") if org else []
     own = ev.of(T + "self_disclosure") if not org else []
+    if not (health or therapy):  # "I've been on your waiting list" alone is a complaint, not a disclosure
+        own = [h for h in own if h.what != "own therapy here"]
     described = ev.of(T + "described") if client else []
     anyone = bool(persons or ev.has(T + "relative") or described)
     contacts = [] if ev.score("spam") >= 0.5 else list(ev.people.contacts)
@@ -94,9 +96,7 @@ def decide(ev: Evidence) -> Verdict:
         not org or (bool(ev.people.persons) and not ev.has(T + "staff_context"))
     )
     voice, said = (
-        learned_voice(ev, LABEL, "confidential", LEARNED_ALONE, LEARNED_CANDIDATE, ENCODER_AGREES)
-        if allowed
-        else ("", "")
+        learned_voice(ev, LABEL, "confidential", LEARNED_ALONE, ENCODER_AGREES) if allowed else ("", "")
     )
     if score < 0.55 and voice == "flag":
         score, why = 0.55, [*why, said]
@@ -108,7 +108,7 @@ def decide(ev: Evidence) -> Verdict:
         why.append(described[0].reason())
     why += [f"health detail: {quote(health[0].text)}"] if health else []
     why += [f"therapy context: {quote(therapy[0].text)}"] if therapy else []
-    strong = score >= 0.9 and bool(client or staff or contacts)
+    strong = (score >= 0.9 and bool(client or staff or contacts)) or (bool(client) and bool(persons))
     return confirmed(ev, LABEL, Verdict(score, tuple(dict.fromkeys(why))[:6], strong))
 
 

@@ -21,8 +21,8 @@ TABLES = load_cues(LABEL)
 STRONG = 0.85  # one cue this heavy flags alone, and needs no second opinion from 0.9
 LEARNED_ALONE = 0.85  # calibrated learned risk that counts as a family of its own …
 LEARNED_ALONE_WORDS = 8  # … in a text of this many words that is not thanks
-LEARNED_CANDIDATE = 0.5  # … or from here in six words or more, where the encoder agrees:
-ENCODER_AGREES = 0.5  # its calibrated risk score reaches this
+# … or, in six words or more, where the encoder agrees: (learned, encoder) calibrated bars
+ENCODER_AGREES = ((0.5, 0.5), (0.7, 0.2))
 LEARNED_WITH_CUE = 0.7  # calibrated learned risk that adds to a rule cue
 DESPAIR_BAR = 1.3  # summed despair-word weight at which a short text flags
 CHILD_HARM_CHARS = 200  # characters between a child reference and a harm cue
@@ -58,7 +58,7 @@ def _cues(ev: Evidence) -> tuple[list[tuple[Hit, str, float]], list[str]]:
     # agreement quiet farewells, which are often short and grateful, count too
     long_enough = ev.words >= LEARNED_ALONE_WORDS and not ev.has(f"{LABEL}.thanks")
     alone = LEARNED_ALONE if long_enough else 1.01
-    voice, why = learned_voice(ev, LABEL, "risk", alone, LEARNED_CANDIDATE, ENCODER_AGREES)
+    voice, why = learned_voice(ev, LABEL, "risk", alone, ENCODER_AGREES)
     if voice == "flag":
         tagged.append((_LEARNED, "learned", 0.55))
         notes.append(why)

@@ -12,8 +12,7 @@ URGENT = True
 TABLES = load_cues(LABEL)
 STRONG = 0.9  # an explicit threat cue stands without a second opinion
 LEARNED_ALONE = 0.9  # calibrated learned threat score that flags by itself …
-LEARNED_CANDIDATE = 0.35  # … or from here, where the encoder agrees:
-ENCODER_AGREES = 0.3  # its calibrated threat score reaches this
+ENCODER_AGREES = ((0.5, 0.3),)  # … or where learned and encoder scores reach these together
 TWO_CUES = 0.15  # two implied cues together ("found his address" + "tick tock")
 
 
@@ -23,7 +22,7 @@ def decide(ev: Evidence) -> Verdict:
     if len(hits) > 1:
         score = min(0.99, score + TWO_CUES)
     reasons = [h.reason() for h in hits[:3]]
-    voice, why = learned_voice(ev, LABEL, "threat", LEARNED_ALONE, LEARNED_CANDIDATE, ENCODER_AGREES)
+    voice, why = learned_voice(ev, LABEL, "threat", LEARNED_ALONE, ENCODER_AGREES)
     if voice == "flag" and not ev.author_is_org:
         score = max(score, 0.55 if ev.ml("threat") < 0.95 else 0.7)
         reasons.append(why)

@@ -65,6 +65,7 @@ def test_a_tampered_model_stops_a_classifier_that_requires_the_encoder(
         tmp_path / "model.zip", {"model.safetensors": b"x", "tokenizer.json": b"{}", "config.json": b"{}"}
     )
     monkeypatch.setattr(enc, "find_model", lambda: bad)
+    monkeypatch.setenv("MONITOR_CACHE_DIR", str(tmp_path / "cache"))  # nothing unpacked there yet
     with pytest.raises(ClassifierError, match=r"refusing model\.safetensors"):
         DefaultClassifier(encoder="required")
     assert DefaultClassifier().encoder is None  # logged, and the first stage carries on
@@ -189,3 +190,17 @@ def test_the_shipped_heads_load_with_the_encoder() -> None:
     [opinion] = heads.predict(["I can't do this any more, I've written my letters"])
     assert set(opinion) == {"risk_to_life", "threat", "confidentiality_risk"}
     assert all(0.0 <= o.score <= 1.0 for o in opinion.values())
+
+
+def test_an_unpacked_copy_that_was_changed_is_refused(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    files = {"model.safetensors": b"weights", "tokenizer.json": b"{}", "config.json": b"{}"}
+    monkeypatch.setattr(enc, "PINNED", {n: hashlib.sha256(d).hexdigest() for n, d in files.items()})
+    (tmp_path / "dir").mkdir()
+    for name, data in files.items():
+        (tmp_path / "dir" / name).write_bytes(data)
+    assert set(enc.verified_files(tmp_path / "dir")) == set(files)
+    (tmp_path / "dir" / "tokenizer.json").write_bytes(b"{ }")
+    with pytest.raises(EncoderRefused, match=r"refusing .*tokenizer\.json"):
+        enc.verified_files(tmp_path / "dir")
