@@ -124,7 +124,11 @@ t = time.perf_counter()
 for i in range(0, len(items), {BATCH}):
     clf.classify(items[i:i + {BATCH}])
 rate = len(items) / (time.perf_counter() - t)
-rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+# VmHWM is this process's own peak; ru_maxrss would include the bench's memory from before exec
+try:
+    rss = [int(l.split()[1]) for l in open('/proc/self/status') if l.startswith('VmHWM')][0] / 1024
+except (OSError, IndexError):
+    rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 on = getattr(clf, 'encoder', None) is not None
 print(json.dumps({{"load_s": loaded, "items_per_s": rate, "peak_rss_mb": rss, "encoder": on}}))
 """

