@@ -24,6 +24,9 @@ LEARNED_ALONE = 0.8  # calibrated learned confidentiality score that flags by it
 ENCODER_AGREES = ((0.5, 0.2),)  # … or where learned and encoder scores reach these together
 T = f"{LABEL}."
 _REPLY_PREFIX = re.compile(r"(?:\s*\.?@[\w.\-]+)+")
+_GREETED = re.compile(
+    r"\W*(?i:hi|hiya|hello|hey|dear|morning|evening|replying to|thanks|thank you)\s+@?[A-Z][\w'-]+"
+)
 
 
 def decide(ev: Evidence) -> Verdict:
@@ -51,7 +54,8 @@ def decide(ev: Evidence) -> Verdict:
     if any(kind == "nhs_number" for _, _, kind in contacts):
         score, why = 0.95, ["NHS number (passes the mod-11 check)"]
     other = [c for c in contacts if c[2] != "nhs_number"]
-    if other and not ev.has(T + "helpline") and not (org and not (client or staff)):
+    # our own posts carry our own contact details: they count only beside a named person
+    if other and not ev.has(T + "helpline") and not (org and not ((client or staff) and persons)):
         third = ev.has(T + "third_party_contact") or anyone
         context = bool(health or therapy or client or staff)
         score = max(score, 0.9 if third and context else 0.75 if third or context else 0.3)
@@ -70,8 +74,9 @@ def decide(ev: Evidence) -> Verdict:
         score = max(score, level)
         why.append(client[0].reason())
     if staff:  # a staff reply that confirms a referral, attendance, appointment or record
-        named = bool(ev.people.persons or ev.people.contacts or ev.has(T + "relative"))
-        score = max(score, 0.9 if named else 0.7)
+        # anyone named, incl. whoever the reply greets ("Hi Sandra, …") when the gazetteer misses them
+        named = bool(ev.people.persons or ev.has(T + "relative") or _GREETED.match(text_view.cased))
+        score = max(score, 0.9 if named else 0.45)  # "nothing changes about your sessions": said to all
         why.append("staff reply discloses: " + staff[0].reason())
     if own:  # the writer's own medication, diagnosis or therapy
         score = max(score, 0.75)

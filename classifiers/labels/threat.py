@@ -12,7 +12,7 @@ URGENT = True
 TABLES = load_cues(LABEL)
 STRONG = 0.9  # an explicit threat cue stands without a second opinion
 LEARNED_ALONE = 0.9  # calibrated learned threat score that flags by itself …
-ENCODER_AGREES = ((0.5, 0.3),)  # … or where learned and encoder scores reach these together
+ENCODER_AGREES = ((0.6, 0.3),)  # … or where learned and encoder scores reach these together
 TWO_CUES = 0.15  # two implied cues together ("found his address" + "tick tock")
 
 
