@@ -231,7 +231,12 @@ def main() -> int:
 
     held = [r for r in written_rows() if r["_held_out"]]
     res = run(clf, [item(r) for r in held])
-    label_rows(rows, "held-out written", held, res)
+    stats_path = ROOT / "classifiers" / "models" / "risk_stats.json"
+    in_sample = stats_path.is_file() and json.loads(stats_path.read_text(encoding="utf-8")).get(
+        "held_out_included"
+    )
+    prefix = "held-out written (heads trained on them)" if in_sample else "held-out written"
+    label_rows(rows, prefix, held, res)
     negs = [c for r, c in zip(held, res, strict=True) if not r["labels"]]
     rows.append(
         (
