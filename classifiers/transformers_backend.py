@@ -105,6 +105,7 @@ class TransformersClassifier:
         self.thresholds = {label: 0.5 for label in (*LABELS, *SCORE_ONLY)}
         self.thresholds.update({k: float(v) for k, v in (thresholds or {}).items()})
         self.fallback = load(fallback) if fallback else None
+        self.notices: tuple[str, ...] = tuple(getattr(self.fallback, "notices", ()))
         self.models = [self._load(label, spec) for label, spec in (models or {}).items()]
         if not self.models and self.fallback is None:
             raise ClassifierError("transformers backend: no models configured and no fallback")

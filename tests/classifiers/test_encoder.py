@@ -56,6 +56,10 @@ def test_without_the_encoder_urgent_labels_rest_on_the_first_stage(monkeypatch: 
         load_encoder(required=True)
     with pytest.raises(ClassifierError):
         DefaultClassifier(encoder="sometimes")
+    monkeypatch.setattr("classifiers.default.find_model", lambda: None)
+    monkeypatch.setattr("classifiers.default.load_encoder", lambda required: None)
+    assert DefaultClassifier().notices == (enc.ENCODER_MISSING,)  # check-config and the start log say so
+    assert DefaultClassifier(encoder=False).notices == (enc.ENCODER_OFF,)
 
 
 def test_a_tampered_model_stops_a_classifier_that_requires_the_encoder(
@@ -68,7 +72,10 @@ def test_a_tampered_model_stops_a_classifier_that_requires_the_encoder(
     monkeypatch.setenv("MONITOR_CACHE_DIR", str(tmp_path / "cache"))  # nothing unpacked there yet
     with pytest.raises(ClassifierError, match=r"refusing model\.safetensors"):
         DefaultClassifier(encoder="required")
-    assert DefaultClassifier().encoder is None  # logged, and the first stage carries on
+    refused = DefaultClassifier()
+    assert refused.encoder is None  # logged, and the first stage carries on
+    monkeypatch.setattr("classifiers.default.find_model", lambda: bad)
+    assert DefaultClassifier().notices == (enc.ENCODER_REFUSED,)
 
 
 class StandIn:

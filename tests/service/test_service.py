@@ -310,3 +310,16 @@ def test_catch_up_job_is_added_when_the_digest_time_has_passed(started: Service)
     assert (started.scheduler.get_job("digest-catch-up") is not None) is digest_overdue(
         started.config, started.ctx.clock()
     )
+
+
+def test_the_start_log_says_when_urgent_alerts_have_no_second_opinion(
+    tmp_path: Path, sqlite_store: Store, clock: FakeClock, caplog: pytest.LogCaptureFixture
+) -> None:
+    config = replay_config(tmp_path, [record(1, "hello")], accounts=("fb",))
+    svc = service(config, sqlite_store, clock)
+    svc.ctx.classifier.notices = ("the encoder is not installed: …",)  # type: ignore[attr-defined]
+    with caplog.at_level("WARNING", logger="monitor.service"):
+        svc.start()
+    svc.scheduler.shutdown(wait=False)
+    assert "monitor daemon started" in caplog.text
+    assert "the encoder is not installed: …" in caplog.text
