@@ -19,7 +19,7 @@ _FALLBACK: tuple[tuple[re.Pattern[str], str], ...] = (
     (re.compile(r"(?<![\w+])(?:\+44\s?\(?0?\)?\s?|0)\d(?:[\s-]?\d){8,9}(?!\d)"), "[phone]"),
     (re.compile(r"(?<!\w)\d{3}[ -]?\d{3}[ -]?\d{4}(?!\w)"), "[number]"),
     (re.compile(r"(?<!\w)[A-Z]{1,2}\d[A-Z\d]? ?\d[A-Z]{2}(?!\w)", re.IGNORECASE), "[postcode]"),
-    (re.compile(r"(?<![\w.])@[A-Za-z0-9_][\w.]*\w"), "[@user]"),
+    (re.compile(r"(?<![\w.\[])@[A-Za-z0-9_][\w.]*\w"), "[@user]"),  # not the "[@user]" placed already
 )
 
 

@@ -27,6 +27,7 @@ __all__ = [
     "contact_spans",
     "find_people",
     "first_names",
+    "health_spans",
     "mask",
     "nhs_number_valid",
     "org_name_word",
@@ -246,10 +247,21 @@ _HEALTH: Table = load_cues("confidentiality_risk")["health"]
 
 
 def sensitive_spans(norm: Normalised) -> tuple[Span, ...]:
-    """Names, handles, contact details and health details in the original text, for masking."""
-    spans = find_people(norm).spans(norm)
-    spans += [_span(norm, h.start, h.end, "health", "match") for h in _HEALTH.find(norm.match)]
+    """Names, handles, contact details and health details in the original text, for masking:
+    the people found here and every other name and health detail :mod:`classifiers.sensitive` finds."""
+    from classifiers import sensitive
+
+    spans = find_people(norm).spans(norm) + sensitive.name_spans(norm) + health_spans(norm)
     return tuple(sorted(set(spans), key=_key))
+
+
+def health_spans(norm: Normalised) -> list[Span]:
+    """The health cues of the confidentiality label and the conditions, medications and doses of
+    ``data/health_terms.txt``."""
+    from classifiers import sensitive
+
+    cues = [_span(norm, h.start, h.end, "health", "match") for h in _HEALTH.find(norm.match)]
+    return cues + sensitive.health_spans(norm)
 
 
 _SALUTATION = re.compile(

@@ -16,8 +16,8 @@ from dataclasses import replace
 from importlib import resources
 from typing import Any
 
-from classifiers import labels
-from classifiers.confidentiality import find_people
+from classifiers import labels, sensitive
+from classifiers.confidentiality import find_people, health_spans
 from classifiers.cues import Searcher
 from classifiers.encoder import (
     ENCODER_MISSING,
@@ -194,13 +194,19 @@ class DefaultClassifier:
 
 
 def _spans(ev: Evidence, flagged: tuple[str, ...]) -> tuple[Span, ...]:
-    spans = ev.people.spans(ev.view)
+    """What an excerpt must hide: people and contact details, and health details where the text
+    carries a confidentiality finding (the same spans as ``confidentiality.sensitive_spans``)."""
+    spans = ev.people.spans(ev.view) + sensitive.name_spans(ev.view)
     if "confidentiality_risk" in flagged:
-        spans += [
-            Span(*ev.view.span_in_original(h.start, h.end), "health")
-            for h in ev.of("confidentiality_risk.health")
-        ]
-    return tuple(sorted(set(spans), key=lambda s: (s.start, s.end, s.kind)))
+        spans += health_spans(ev.view)
+    unique = set(spans)  # a span inside another of the same kind adds nothing ("Megan" in "Megan Price")
+    inner = {
+        a
+        for a in unique
+        for b in unique
+        if a != b and a.kind == b.kind and b.start <= a.start and a.end <= b.end
+    }
+    return tuple(sorted(unique - inner, key=lambda s: (s.start, s.end, s.kind)))
 
 
 def _load_linear(name: str) -> LinearModels:
