@@ -218,6 +218,13 @@ def _people(norm: Normalised) -> list[Person]:
     for m in _HANDLE.finditer(cased):
         if not _ORG_HANDLE.search(m.group(1)):
             out.append(Person(m.start(), m.end(), "handle", "@" + m.group(1)[0] + "…"))
+    # names the gazetteer misses after a title or a greeting: "Mrs Kowalski", "thank you Sandra"
+    from classifiers.sensitive import name_ranges
+
+    for s, e in name_ranges(cased, addressed_only=True):
+        if all(e <= p.start or s >= p.end for p in out):
+            initials = ".".join(w[0] for w in re.findall(r"[A-Z][a-z]+", cased[s:e])[-2:]) + "."
+            out.append(Person(s, e, "name", initials))
     return out
 
 

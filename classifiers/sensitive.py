@@ -120,8 +120,14 @@ def name_spans(norm: Normalised) -> list[Span]:
     return [Span(*norm.span_in_original(s, e, view="cased"), "name") for s, e in name_ranges(norm.cased)]
 
 
-def name_ranges(cased: str) -> list[tuple[int, int]]:
-    """(start, end) of people's names in the cased view (see the module doc)."""
+def name_ranges(cased: str, *, addressed_only: bool = False) -> list[tuple[int, int]]:
+    """(start, end) of people's names in the cased view (see the module doc).
+
+    ``addressed_only``: only names after a title or a greeting ("Mrs Kowalski", "thank you
+    Sandra"), which the confidentiality label counts as people; a pair of capitalised words is
+    too often a band, a car or an island ("Iron Maiden", "Range Rover", "Western Isles") to
+    make a finding, though an excerpt still hides it.
+    """
     common, names, _ = _lists()
     found: list[tuple[int, int]] = []
     for m in _TITLE.finditer(cased):
@@ -129,6 +135,8 @@ def name_ranges(cased: str) -> list[tuple[int, int]]:
     for m in _GREETING.finditer(cased):
         if _key(m.group(1)) not in _NOT_GREETED and _key(m.group(1)) not in _CALENDAR:
             found.append(m.span(1))
+    if addressed_only:
+        return sorted(set(found))
     words = list(_CAPS.finditer(cased))
     capital_share = len(words) / max(1, len(re.findall(r"[A-Za-z]+", cased)))
     if capital_share < 0.5:  # a headline in Title Case is not a list of names
