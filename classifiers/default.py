@@ -11,10 +11,13 @@ decided once more with its second opinion.
 from __future__ import annotations
 
 import logging
+import re
 from collections.abc import Mapping, Sequence
 from dataclasses import replace
 from importlib import resources
 from typing import Any
+
+import numpy as np
 
 from classifiers import labels, sensitive
 from classifiers.confidentiality import find_people, health_spans
@@ -52,8 +55,19 @@ WRITTEN_HEADS = frozenset(
         "confidential",
         "negative_publicity",
         "engagement",
+        "risk_wide",
+        "threat_wide",
+        "confidential_wide",
     }
 )
+WIDE_HEADS = ("risk_wide", "threat_wide", "confidential_wide")
+# No single everyday word may carry risk: a wide head's score is also taken with these words
+# left out, and the lower of the two counts ("Got tomorrow off, not going to digi tonight").
+EVERYDAY = re.compile(
+    r"(?<![a-z0-9])(?:tomorrow|tmrw|tmr|tonight|tonite|today|watch|watching|going|gonna|may|might|"
+    r"next|soon|weekend|later)(?![a-z0-9])"
+)
+EVERYDAY_FROM = 0.25  # wide scores from here are checked without the everyday words
 
 
 class DefaultClassifier:
@@ -132,6 +146,13 @@ class DefaultClassifier:
         if self.profanity is not None and "offensive" in self.models.names:
             col = self.models.names.index("offensive")
             scores[:, col] = self.profanity.blend(scores[:, col], prepared)
+        wide = [self.models.names.index(n) for n in WIDE_HEADS if n in self.models.names]
+        if wide:  # the wide heads again without the everyday words, where they could matter
+            todo = [i for i, row in enumerate(scores) if row[wide].max() >= EVERYDAY_FROM]
+            if todo:
+                again = self.models.predict([EVERYDAY.sub(" ", prepared[i]) for i in todo])
+                for i, row in zip(todo, again, strict=True):
+                    scores[i, wide] = np.minimum(scores[i, wide], row[wide])
         rows = []
         for view, row in zip(views, scores, strict=True):
             short = len(view.match.split()) < LEARNED_MIN_WORDS

@@ -16,35 +16,36 @@ from classifiers.cues import Hit
 from classifiers.encoder import Opinion
 from classifiers.normalise import Normalised
 
-__all__ = ["NEAR", "Evidence", "Verdict", "confirmed", "learned_voice"]
-
-# An urgent label that rests on anything short of a strong cue stands only where the encoder
-# (when installed) confirms it: its calibrated score reaches the bar that keeps 97% of the
-# written positives (classifiers/train_encoder.py). That second opinion keeps "I'm just excited
-# to see Messi tomorrow" from waking the manager at night. A learned score that is not
-# confident enough to flag alone flags where the encoder *agrees*: its calibrated score reaches
-# the label module's ENCODER_AGREES (two independent models over different features).
-NEAR = 0.4  # a score that sends an item to the encoder without flagging it
+__all__ = ["Evidence", "Learned", "Verdict", "confirmed", "learned"]
 
 
+# Two stages for the urgent labels (docs/classifiers.md, "First stage and second opinion"):
+# the first stage is permissive, so that every plausible crisis, threat or leak becomes a
+# candidate: rule cues, a calibrated learned score that is confident on its own, and a *wide*
+# learned head (trained against ordinary posts at a lower weight) that nominates candidates. A
+# flag that rests on strong evidence stands; one that rests on weak evidence (a single weak cue,
+# or a learned score short of confident) stands only where the sentence encoder's calibrated
+# score reaches the bar the verdict names. Without the encoder every candidate stands, and the
+# reason says that it had no second opinion.
 @dataclass(frozen=True)
 class Verdict:
-    """A label's score in [0, 1], the reasons behind it, and whether strong rule evidence carries it.
+    """A label's score in [0, 1], the reasons behind it, and what an urgent flag rests on.
 
-    ``strong`` verdicts (an explicit cue such as "I want to kill myself" or a valid NHS number)
-    stand without the encoder's confirmation; ``ask`` marks a learned score that could flag if
-    the encoder agreed.
+    ``strong`` verdicts (an explicit cue such as "I want to kill myself", a valid NHS number, a
+    calibrated learned score that is confident alone) stand without the encoder; any other
+    urgent flag stands only where the encoder's calibrated score reaches ``bar`` (None: the
+    head's confirmation bar, which keeps 97% of the written positives).
     """
 
     score: float
     reasons: tuple[str, ...] = ()
     strong: bool = False
-    ask: bool = False
+    bar: float | None = None
 
     @property
     def wants_encoder(self) -> bool:
         """Whether the encoder's opinion could change this verdict."""
-        return self.ask or (self.flagged and not self.strong)
+        return self.flagged and not self.strong
 
     @property
     def flagged(self) -> bool:
@@ -97,47 +98,66 @@ class Evidence:
 
 
 def confirmed(ev: Evidence, label: str, verdict: Verdict) -> Verdict:
-    """An urgent verdict after the encoder's second opinion (unchanged where it did not run).
+    """An urgent verdict after the encoder's second opinion.
 
-    A flag that is not ``strong`` stands only where the encoder confirms it; the reason then
-    says so, and a flag it does not confirm drops just below the line.
+    A flag that is not ``strong`` stands where the encoder's score reaches the verdict's bar,
+    and the reason says so; one it does not confirm drops just below the line. Where no encoder
+    has spoken (not installed, turned off, or it failed) the first stage's flag stands, and the
+    reason says it had no second opinion.
     """
-    if ev.encoder is None or label not in ev.encoder or not verdict.flagged or verdict.strong:
+    if not verdict.flagged or verdict.strong:
         return verdict
+    if ev.encoder is None or label not in ev.encoder:
+        return replace(
+            verdict, reasons=(*verdict.reasons, "no second opinion (sentence encoder not installed)")
+        )
     enc = ev.encoder[label]
-    if enc.confirms:
-        if any("encoder" in r for r in verdict.reasons):
-            return verdict
-        return replace(verdict, reasons=(*verdict.reasons, f"confirmed by encoder {enc.score:.2f}"))
+    ok = enc.confirms if verdict.bar is None else enc.score >= verdict.bar
+    bar = "" if verdict.bar is None else f", needs {verdict.bar:g}"
+    if ok:
+        return replace(verdict, reasons=(*verdict.reasons, f"confirmed by encoder {enc.score:.2f}{bar}"))
     return Verdict(
-        min(verdict.score, 0.45), (*verdict.reasons, f"not confirmed by encoder ({enc.score:.2f})")
+        min(verdict.score, 0.45), (*verdict.reasons, f"not confirmed by encoder ({enc.score:.2f}{bar})")
     )
 
 
-def learned_voice(
-    ev: Evidence, label: str, head: str, alone: float, tiers: tuple[tuple[float, float], ...]
-) -> tuple[str, str]:
-    """How much a calibrated learned score counts for an urgent label, and the reason to give.
+@dataclass(frozen=True)
+class Learned:
+    """What an urgent label's learned heads say about one text.
 
-    ``"flag"``: confident on its own (``alone``), or where for one of the ``tiers``
-    ``(learned, encoder)`` both calibrated scores reach their bars; ``"near"``: from ``candidate`` up, before the encoder has
-    been asked (the item goes to it); ``""``: no say.
+    ``confident``: the calibrated head reaches the label's bar for flagging alone; ``candidate``:
+    the wide head nominates it, and a flag resting on it needs the encoder's score ``bar``.
     """
-    learned = ev.ml(head)
-    if learned >= alone:
-        return "flag", f"learned {_NAMES.get(head, head)} score {learned:.2f} (calibrated)"
-    if learned < min(c for c, _ in tiers):
-        return "", ""
-    if ev.encoder is None or label not in ev.encoder:
-        return "near", ""
-    enc = ev.encoder[label]
-    if any(learned >= c and enc.score >= a for c, a in tiers):
-        name = _NAMES.get(head, head)
-        return (
-            "flag",
-            f"learned {name} score {learned:.2f} (calibrated), confirmed by encoder {enc.score:.2f}",
-        )
-    return "", ""
+
+    confident: bool = False
+    candidate: bool = False
+    bar: float | None = None
+    reason: str = ""
+
+
+def learned(
+    ev: Evidence,
+    head: str,
+    *,
+    alone: float,
+    wide_at: float,
+    bars: tuple[tuple[float, float, float], ...],
+) -> Learned:
+    """The learned voice for an urgent label: ``head`` (calibrated, confident from ``alone``)
+    and ``head + "_wide"`` (a candidate from ``wide_at``). ``bars``: (calibrated score from,
+    wide score from, encoder bar); the first row that both scores reach gives a candidate its bar."""
+    cal, wide = ev.ml(head), ev.ml(head + "_wide")
+    name = _NAMES.get(head, head)
+    if cal >= alone:
+        return Learned(confident=True, reason=f"learned {name} score {cal:.2f} (calibrated)")
+    if wide < wide_at:
+        return Learned()
+    bar = next(b for at, wide_from, b in bars if cal >= at and wide >= wide_from)
+    return Learned(
+        candidate=True,
+        bar=bar,
+        reason=f"learned {name} score {cal:.2f} (calibrated), a candidate for the permissive head ({wide:.2f})",
+    )
 
 
 _NAMES = {"confidential": "confidentiality", "risk": "risk", "threat": "threat"}

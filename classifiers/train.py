@@ -371,6 +371,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--skip-risk", action="store_true", help="keep risk.npz, retrain the rest")
     parser.add_argument("--only-encoder", action="store_true", help="retrain encoder_heads.npz only")
     parser.add_argument(
+        "--only-heads",
+        default="",
+        help="with --only-risk: refit these heads (comma-separated) and keep the others of risk.npz",
+    )
+    parser.add_argument(
         "--include-held-out",
         action="store_true",
         help="fit the learned heads on the held-out 30%% of this round's corpora too (after measuring on them)",
@@ -383,7 +388,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     from classifiers.train_risk import train_risk
 
     if not (args.skip_risk or args.only_encoder):
-        train_risk(args.data, args.out, include_held_out=args.include_held_out)
+        only = tuple(h for h in args.only_heads.split(",") if h)
+        train_risk(args.data, args.out, include_held_out=args.include_held_out, only=only)
     if find_model() is not None and not args.only_risk:
         train_encoder(args.data, args.out)
     elif not args.only_risk:

