@@ -7,8 +7,10 @@ airline negative_publicity vs sentiment negative macro-F1, counselling dev per-l
 and the hard-negative flag rate; **ordinary posts**: urgent flags (risk to life, threat,
 confidentiality) per 1,000 and the share with any label, on TweetEval sentiment validation
 (positive and neutral) and airline validation (positive and neutral); per-label P/R/F1 on the
-bundled demo comments (labelled independently; used for error analysis) and on the held-out
-30% of this round's independently written corpora (by family: see ``--families``).
+bundled demo comments (labelled independently; used for error analysis), on the writers' dev
+sets ``dev6a``/``dev6b`` (``--writers``; used for tuning) and on the held-out 30% of this round's
+independently written corpora (by family: see ``--families``; per-family tables at any revision:
+``bench/dev_sets.py``).
 Speed: items/s on one core, load time, peak RSS (each in a fresh subprocess), with and without
 the sentence encoder and the Hyperscan prefilter.
 """
@@ -151,6 +153,7 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--data", type=Path, default=Path("/work/shared/data"))
     parser.add_argument("--classifier", default="default")
+    parser.add_argument("--writers", type=Path, default=Path("/work/writers"), help="dev6a/dev6b.jsonl")
     parser.add_argument("--no-encoder", action="store_true", help="the first stage alone")
     parser.add_argument("--families", action="store_true", help="also print per-family held-out figures")
     parser.add_argument("--no-speed", action="store_true")
@@ -191,13 +194,16 @@ def main() -> int:
         )
     )
 
-    total = urgent_total = any_total = 0
+    total = urgent_total = any_total = not_eng_total = 0
     for name, texts in ordinary(args.data).items():
         ctx = {"platform": "x", "kind": "mention"} if name.startswith("airline") else {}
         res = run(clf, [TextInput(t, **ctx) for t in texts])  # type: ignore[arg-type]
         urgent = sum(bool(set(c.labels) & set(URGENT)) for c in res)
         anyl = sum(bool(c.labels) for c in res)
+        # questions to the account are engagement by the product's definition: both ways
+        not_eng = sum(bool(set(c.labels) - {"engagement"}) for c in res)
         total, urgent_total, any_total = total + len(res), urgent_total + urgent, any_total + anyl
+        not_eng_total += not_eng
         rows.append(
             (
                 f"ordinary: {name} urgent",
@@ -207,6 +213,9 @@ def main() -> int:
             )
         )
         rows.append((f"ordinary: {name} any label", f"{anyl / len(res):.1%}", "<= 3%", f"n={len(res)}"))
+        rows.append(
+            (f"ordinary: {name} any but engagement", f"{not_eng / len(res):.1%}", "", "questions not counted")
+        )
     rows.append(
         (
             "ordinary: both urgent",
@@ -216,6 +225,9 @@ def main() -> int:
         )
     )
     rows.append(("ordinary: both any label", f"{any_total / total:.1%}", "<= 3%", f"n={total}"))
+    rows.append(
+        ("ordinary: both any but engagement", f"{not_eng_total / total:.1%}", "", "questions not counted")
+    )
 
     dev = read_counselling(args.data)
     res = run(clf, [item(d) for d in dev])
@@ -228,6 +240,24 @@ def main() -> int:
     demo = [json.loads(line) for line in demo_path.read_text(encoding="utf-8").splitlines() if line]
     demo = [d for d in demo if "labels" in d]
     label_rows(rows, "demo set", demo, run(clf, [item(d) for d in demo]))
+
+    for name in ("dev6a", "dev6b"):  # the writers' dev sets of this round, where present
+        path = args.writers / f"{name}.jsonl"
+        if path.is_file():
+            dev6 = [
+                json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line.strip()
+            ]
+            res6 = run(clf, [item(d) for d in dev6])
+            label_rows(rows, f"writers {name}", dev6, res6)
+            negs6 = [c for d, c in zip(dev6, res6, strict=True) if not d["labels"]]
+            rows.append(
+                (
+                    f"writers {name}: unlabelled flagged",
+                    f"{sum(bool(c.labels) for c in negs6) / max(1, len(negs6)):.1%}",
+                    "<= 5%",
+                    f"n={len(negs6)}",
+                )
+            )
 
     held = [r for r in written_rows() if r["_held_out"]]
     res = run(clf, [item(r) for r in held])

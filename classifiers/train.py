@@ -241,7 +241,9 @@ def refresh_card(path: Path) -> None:
 
 def learned_section(models: Path) -> str:
     """The model card's part on ``risk.npz`` and the encoder heads, from the figures written beside them."""
-    from classifiers.train_risk import HEAD_LABELS
+    from classifiers.train_risk import HEAD_LABELS, WIDE_HEADS
+
+    head_labels = {**HEAD_LABELS, **{w: HEAD_LABELS[h] + " (wide)" for w, h in WIDE_HEADS.items()}}
 
     def load(name: str) -> dict[str, Any]:
         path = models / name
@@ -265,11 +267,11 @@ def learned_section(models: Path) -> str:
             for t in (0.5, 0.9)
         )
         + " |"
-        for head, label in HEAD_LABELS.items()
+        for head, label in head_labels.items()
         if (s := stats.get(head, {}))
     )
     reliab = "\n".join(
-        f"- `{head}`: {curve(s.get('reliability', []))}" for head in HEAD_LABELS if (s := stats.get(head, {}))
+        f"- `{head}`: {curve(s.get('reliability', []))}" for head in head_labels if (s := stats.get(head, {}))
     )
     enc_rows = "\n".join(
         f"| {label} | {s['positives']:,} / {s['items']:,} | "
@@ -282,8 +284,11 @@ def learned_section(models: Path) -> str:
 features, one logistic regression (C=16) per head, trained on comments written for this purpose
 and no real person's words (`classifiers/data/README.md`; {held}), with real posts from the TweetEval offensive and hate and airline train splits as background
 negatives: the urgent heads (`risk`, `threat`, `confidential`) against all of them (about 31,000)
-at full weight, the others against 10,000 at weight 0.3 (airline tweets are not negatives for the
-complaint and enquiry heads). Every head is **calibrated** (Platt scaling fitted on five-fold
+at full weight; their **wide** twins (`risk_wide`, `threat_wide`, `confidential_wide`), the
+permissive first stage's candidate heads, against the same posts at weight 0.3; the others against
+10,000 at weight 0.3 (airline tweets are not negatives for the complaint and enquiry heads). A wide
+head's calibration is to a training mix in which ordinary posts count 0.3 each, so its probability
+overstates risk on a real feed: it only nominates candidates. Every head is **calibrated** (Platt scaling fitted on five-fold
 out-of-fold scores, folded into the shipped weights), so a score reads as a probability.
 Out-of-fold figures (optimistic: one writer's phrasing appears in several folds): recall / false
 alarms on written negatives / false alarms on ordinary posts, at 0.5 and 0.9:
@@ -295,20 +300,25 @@ alarms on written negatives / false alarms on ordinary posts, at 0.5 and 0.9:
 Reliability (out of fold; mean predicted → observed rate (items), bins of 0.1 with 5+ items):
 {reliab}
 
-How the label modules use them (`classifiers/labels/`): no learned score makes an urgent label
-alone unless it is calibrated and confident: risk to life from 0.85 in a text of eight words or
-more that is not thanks (from 0.7 together with a rule cue), threat from 0.9, confidentiality
-from 0.8; or, where the encoder is installed, from 0.5 (risk, confidentiality) or 0.35 (threat)
-when the encoder's calibrated score agrees (0.5, 0.2 and 0.3). Non-urgent heads flag alone at
-the calibrated equivalents of their earlier raw thresholds (spam 0.88, harassment 0.82, hate
-0.7, complaints 0.61, enquiries 0.66).
+How the label modules use them (`classifiers/labels/`, docs/classifiers.md "First stage and
+second opinion"): a calibrated score flags an urgent label alone, and stands without the encoder,
+only when confident: risk to life from 0.8 in a text of six words or more that is not thanks (from
+0.7 it adds to a rule cue), threat from 0.9, confidentiality from 0.8. A wide head's score makes a
+*candidate* (risk from 0.43, threat 0.69, confidentiality 0.53, in six words or more, and only
+where it holds with the everyday words left out): where the encoder is installed a candidate
+stands only if the encoder's calibrated score reaches the module's `CANDIDATE_BARS` (risk 0.05 when
+the calibrated score is 0.5+ and the wide 0.5+, 0.4 at the wide head's margin, 0.65 below a
+calibrated 0.5; threat 0.2; confidentiality 0.02); without it every candidate stands. Non-urgent
+heads flag alone at the calibrated equivalents of their earlier raw thresholds (spam 0.88,
+harassment 0.82, hate 0.7, complaints 0.61, enquiries 0.66).
 
 **Sentence encoder heads** (`encoder_heads.npz`, `classifiers/train_encoder.py`): all-MiniLM-L6-v2
 (Apache-2.0, revision 1110a243, hashes pinned in `classifiers/encoder.py`) mean-pooled
 embeddings, one logistic regression per urgent label (balanced classes, C=4) on the same written
-comments and 9,000 ordinary train-split posts, Platt-calibrated on out-of-fold scores. The
-**confirmation bar** of each head is the score that keeps 97% of the written positives out of
-fold: an urgent flag short of a strong cue stands only above it. Bar (and the share of negatives
+comments and every ordinary train-split post (about 31,000), Platt-calibrated on out-of-fold
+scores. The **confirmation bar** of each head is the score that keeps 97% of the written positives
+out of fold: a flag that rests on one weak cue stands only above it (a wide-head candidate needs
+its module's own bar). Bar (and the share of negatives
 above it), recall / false alarms at 0.1, 0.2 and 0.5, then reliability:
 
 | label | positives / items | confirmation bar | at 0.1 | at 0.2 | at 0.5 | reliability |

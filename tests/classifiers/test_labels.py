@@ -16,6 +16,7 @@ from classifiers import labels
 from classifiers.cues import Table, load_cues, parse_cues, quote
 from classifiers.default import DefaultClassifier
 from classifiers.evidence import Evidence, Verdict
+from classifiers.labels import confidentiality_risk, risk_to_life, threat
 from monitor.types import LABELS, SCORE_ONLY, TextInput
 
 GOLDEN = Path(__file__).parent.parent / "data" / "classifiers" / "labels"
@@ -108,6 +109,9 @@ def test_no_everyday_word_carries_risk(word: str) -> None:
         ev = _evidence(text)
         for head in ("risk", "threat", "confidential"):
             assert ev.learned[head] < 0.3, (head, text, ev.learned[head])
+        # nor does the wide head make it a candidate
+        for head, module in (("risk", risk_to_life), ("threat", threat), ("confidential", confidentiality_risk)):
+            assert ev.learned[head + "_wide"] < module.WIDE_AT, (head, text, ev.learned[head + "_wide"])
         [got] = CLF.classify([TextInput(text)])
         assert not set(got.labels) & {"risk_to_life", "threat", "confidentiality_risk"}
 
