@@ -110,7 +110,11 @@ def test_no_everyday_word_carries_risk(word: str) -> None:
         for head in ("risk", "threat", "confidential"):
             assert ev.learned[head] < 0.3, (head, text, ev.learned[head])
         # nor does the wide head make it a candidate
-        for head, module in (("risk", risk_to_life), ("threat", threat), ("confidential", confidentiality_risk)):
+        for head, module in (
+            ("risk", risk_to_life),
+            ("threat", threat),
+            ("confidential", confidentiality_risk),
+        ):
             assert ev.learned[head + "_wide"] < module.WIDE_AT, (head, text, ev.learned[head + "_wide"])
         [got] = CLF.classify([TextInput(text)])
         assert not set(got.labels) & {"risk_to_life", "threat", "confidentiality_risk"}
