@@ -215,9 +215,12 @@ class DefaultClassifier:
 
 
 def _spans(ev: Evidence, flagged: tuple[str, ...]) -> tuple[Span, ...]:
-    """What an excerpt must hide: people and contact details, and health details where the text
-    carries a confidentiality finding (the same spans as ``confidentiality.sensitive_spans``)."""
-    spans = ev.people.spans(ev.view) + sensitive.name_spans(ev.view)
+    """What an excerpt must hide: people and contact details; where the text carries a
+    confidentiality finding (or is our own post, as a draft for check-post) every other name, and
+    with a finding the health details too (the spans of ``confidentiality.sensitive_spans``)."""
+    spans = ev.people.spans(ev.view)
+    if "confidentiality_risk" in flagged or ev.author_is_org:  # an excerpt or a draft to mask
+        spans += sensitive.name_spans(ev.view)
     if "confidentiality_risk" in flagged:
         spans += health_spans(ev.view)
     unique = set(spans)  # a span inside another of the same kind adds nothing ("Megan" in "Megan Price")
