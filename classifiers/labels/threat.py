@@ -12,7 +12,7 @@ URGENT = True
 TABLES = load_cues(LABEL)
 STRONG = 0.9  # an explicit threat cue stands without a second opinion
 LEARNED_ALONE = 0.9  # calibrated learned threat score that flags by itself and stands
-WIDE_AT = 0.69  # the wide head's calibrated score that makes a candidate …
+WIDE_AT = 0.6  # the wide head's calibrated score that makes a candidate (its raw 0.36) …
 CANDIDATE_BARS = ((0.0, 0.0, 0.2),)  # … which stands where the encoder's score reaches 0.2
 TWO_CUES = 0.15  # two implied cues together ("found his address" + "tick tock")
 
