@@ -20,7 +20,7 @@ _FALLBACK: tuple[tuple[re.Pattern[str], str], ...] = (
     (re.compile(r"(?<![\w+])(?:\+44\s?\(?0?\)?\s?|0)\d(?:[\s-]?\d){8,9}(?!\d)"), "[phone]"),
     (re.compile(r"(?<!\w)\d{3}[ -]?\d{3}[ -]?\d{4}(?!\w)"), "[number]"),
     (re.compile(r"(?<!\w)[A-Z]{1,2}\d[A-Z\d]? ?\d[A-Z]{2}(?!\w)", re.IGNORECASE), "[postcode]"),
-    (re.compile(r"(?<![\w.])@[A-Za-z0-9_][\w.]*\w"), "[@user]"),
+    (re.compile(r"(?<![\w.\[])@[A-Za-z0-9_][\w.]*\w"), "[@user]"),  # not the "[@user]" placed already
 )
 
 
@@ -49,11 +49,11 @@ def mask_with_parts(text: str, *, author_is_org: bool = False) -> tuple[str, lis
     """The masked text, and the pieces of the original it hides (what must appear nowhere else)."""
     removed: list[str] = []
     try:
-        from classifiers.confidentiality import assess
         from classifiers.confidentiality import mask as apply_spans
+        from classifiers.confidentiality import sensitive_spans
         from classifiers.normalise import normalise
 
-        spans = assess(normalise(text), author_is_org=author_is_org).spans
+        spans = sensitive_spans(normalise(text))
         removed.extend(text[s.start : s.end] for s in spans if 0 <= s.start < s.end <= len(text))
         masked = apply_spans(text, spans)
     except Exception:  # the detector is someone else's code: never let it unmask an excerpt

@@ -29,6 +29,10 @@ BUILTIN: dict[str, str] = {
 
 @runtime_checkable
 class Classifier(Protocol):
+    """``name`` and ``classify``. A classifier may also have ``notices``: a tuple of one-line
+    messages an operator must see (``monitor check-config`` and the daemon's start log print
+    them; read with :func:`notices`)."""
+
     name: str
 
     def classify(self, inputs: Sequence[TextInput]) -> list[Classification]:
@@ -41,6 +45,11 @@ def available() -> dict[str, str]:
     for ep in entry_points(group=ENTRY_POINT_GROUP):
         found.setdefault(ep.name, ep.value)
     return found
+
+
+def notices(classifier: Classifier) -> tuple[str, ...]:
+    """The classifier's one-line notices for the operator (none where it has no ``notices``)."""
+    return tuple(str(n) for n in getattr(classifier, "notices", ()))
 
 
 def load(name: str = "default", **options: Any) -> Classifier:

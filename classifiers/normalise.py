@@ -263,5 +263,5 @@ def normalise(text: str) -> Normalised:
 
 
 def fold(text: str) -> str:
-    """The ``match`` view alone: use it to normalise lexicon entries the same way."""
+    """The ``match`` view alone: use it to normalise cue entries the same way."""
     return normalise(text).match

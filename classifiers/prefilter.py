@@ -1,10 +1,10 @@
 """Rule every cue table in or out of a text with one Hyperscan scan.
 
-Each cue table (:func:`classifiers.lexicon.cues`) has a *gate*, one regular expression that
+Each cue table (:class:`classifiers.cues.Table`) has a *gate*, one regular expression that
 any of its cues needs. Searching some forty gates with Python's ``re`` is most of the default
 classifier's time. `Hyperscan <https://intel.github.io/hyperscan/>`_ in prefilter mode
 (``HS_FLAG_PREFILTER``) compiles all of them into one automaton and reports, in one pass, every
-table whose gate *could* match: a superset, never fewer. :func:`classifiers.lexicon.find` then
+table whose gate *could* match: a superset, never fewer. :class:`classifiers.cues.Searcher` then
 runs the ``re`` gate and the cues only for the tables it names, so the labels are exactly the
 ones ``re`` alone gives.
 

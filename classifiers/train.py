@@ -17,6 +17,7 @@ import time
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import numpy.typing as npt
@@ -199,8 +200,8 @@ every score is flagged at >= 0.5.
 
 **Used for**: `offensive` (score only, OffensEval sense), `hate` (with identity-term rules),
 `complaint` (an input to `negative_publicity`, combined with rules about the organisation).
-Harassment, threat, confidentiality, risk to life, engagement and spam are rules over the
-normalised text, combined with these scores (see `docs/classifiers.md`).
+Each label's module (`classifiers/labels/`) combines its cue families with these scores and the
+learned heads below (see `docs/classifiers.md`).
 
 | model | training data | train | val | C | threshold | val macro-F1 |
 |---|---|---|---|---|---|---|
@@ -231,40 +232,98 @@ Never use a score alone to take action about a person: it is a triage signal for
     )
 
 
-def learned_section(models: Path) -> str:
-    """The model card's part on ``risk.npz``, from the figures train_risk wrote beside it."""
-    from classifiers.train_risk import HEAD_LABELS
+def refresh_card(path: Path) -> None:
+    """Rewrite the learned-signal and encoder part of an existing model card."""
+    card = path.read_text(encoding="utf-8")
+    start, end = card.index("**Learned signals**"), card.index("**Whole-classifier figures**")
+    path.write_text(card[:start] + learned_section(path.parent) + "\n\n" + card[end:], encoding="utf-8")
 
-    stats_path = models / "risk_stats.json"
-    stats = json.loads(stats_path.read_text(encoding="utf-8")) if stats_path.is_file() else {}
+
+def learned_section(models: Path) -> str:
+    """The model card's part on ``risk.npz`` and the encoder heads, from the figures written beside them."""
+    from classifiers.train_risk import HEAD_LABELS, WIDE_HEADS
+
+    head_labels = {**HEAD_LABELS, **{w: HEAD_LABELS[h] + " (wide)" for w, h in WIDE_HEADS.items()}}
+
+    def load(name: str) -> dict[str, Any]:
+        path = models / name
+        return dict(json.loads(path.read_text(encoding="utf-8"))) if path.is_file() else {}
+
+    def curve(rel: list[list[float]]) -> str:
+        return " ".join(f"{p:.2f}→{o:.2f} ({n})" for p, o, n in rel if n >= 5)
+
+    stats, enc = load("risk_stats.json"), load("encoder_stats.json")
+    held = (
+        "30% of this round's three corpora were held out to measure on, then added to the shipped fit; "
+        "the figures below are from the fit with them"
+        if stats.get("held_out_included")
+        else "30% of this round's three corpora held out"
+    )
     rows = "\n".join(
-        f"| `{head}` | {label} | {int(stats.get(f'{head}_positives', 0)):,} / {int(stats.get(f'{head}_items', 0)):,} | "
+        f"| `{head}` | {label} | {s.get('positives', 0):,} / {s.get('written', 0):,} + {s.get('background', 0):,} | "
         + " | ".join(
-            f"{stats.get(f'{head}_cv_recall_at_{t}', 0):.2f} / {stats.get(f'{head}_cv_false_alarm_at_{t}', 0):.3f}"
-            for t in (0.5, 0.7, 0.9)
+            f"{s.get(f'recall_at_{t}', 0):.2f} / {s.get(f'written_false_alarm_at_{t}', 0):.3f} / "
+            f"{s.get(f'background_false_alarm_at_{t}', 0):.4f}"
+            for t in (0.5, 0.9)
         )
         + " |"
-        for head, label in HEAD_LABELS.items()
+        for head, label in head_labels.items()
+        if (s := stats.get(head, {}))
+    )
+    reliab = "\n".join(
+        f"- `{head}`: {curve(s.get('reliability', []))}" for head in head_labels if (s := stats.get(head, {}))
+    )
+    enc_rows = "\n".join(
+        f"| {label} | {s['positives']:,} / {s['items']:,} | "
+        + f"{s.get('confirm_at', 0):.3f} ({s.get('confirm_false_alarm', 0):.0%}) | "
+        + " | ".join(f"{s[f'recall_at_{t}']:.2f} / {s[f'false_alarm_at_{t}']:.3f}" for t in (0.1, 0.2, 0.5))
+        + f" | {curve(s['reliability'])} |"
+        for label, s in enc.items()
     )
     return f"""**Learned signals** (`risk.npz`, written by `classifiers/train_risk.py`): the same
 features, one logistic regression (C=16) per head, trained on comments written for this purpose
-and no real person's words (`classifiers/data/README.md`): about 280 by the classifier's authors,
-and about 7,750 by twelve independent writers who saw none of the evaluation sets or the code,
-plus 10,000 real TweetEval/airline train tweets as background negatives at weight 0.3 (airline
-tweets are not used as negatives for the complaint and enquiry heads). Five-fold cross-validated
-on the written comments (optimistic: one writer's phrasing appears in both folds):
+and no real person's words (`classifiers/data/README.md`; {held}), with real posts from the TweetEval offensive and hate and airline train splits as background
+negatives: the urgent heads (`risk`, `threat`, `confidential`) against all of them (about 31,000)
+at full weight; their **wide** twins (`risk_wide`, `threat_wide`, `confidential_wide`), the
+permissive first stage's candidate heads, against the same posts at weight 0.3; the others against
+10,000 at weight 0.3 (airline tweets are not negatives for the complaint and enquiry heads). A wide
+head's calibration is to a training mix in which ordinary posts count 0.3 each, so its probability
+overstates risk on a real feed: it only nominates candidates. Every head is **calibrated** (Platt scaling fitted on five-fold
+out-of-fold scores, folded into the shipped weights), so a score reads as a probability.
+Out-of-fold figures (optimistic: one writer's phrasing appears in several folds): recall / false
+alarms on written negatives / false alarms on ordinary posts, at 0.5 and 0.9:
 
-| head | label | positives / items | recall / false alarms at 0.5 | at 0.7 | at 0.9 |
-|---|---|---|---|---|---|
+| head | label | positives / written + background | at 0.5 | at 0.9 |
+|---|---|---|---|---|
 {rows}
 
-How the default backend uses them (`classifiers/default.py`, `classifiers/risk.py`): a head
-flags its label on its own at the threshold in `LEARNED_AT` (0.5-0.7) in texts of six words or
-more, never on the organisation's own posts without rule evidence; spam also flags when one rule
-cue and a learned score of 0.3 agree. The risk score counts as a cue family on its own at 0.6
-(0.45 in a text of six or more words that is not thanks), from 0.35 only together with a rule
-cue, and never lifts the figurative, joking or recovery guards: for risk to life a false alarm
-costs the manager a minute, a miss can cost a life."""
+Reliability (out of fold; mean predicted → observed rate (items), bins of 0.1 with 5+ items):
+{reliab}
+
+How the label modules use them (`classifiers/labels/`, docs/classifiers.md "First stage and
+second opinion"): a calibrated score flags an urgent label alone, and stands without the encoder,
+only when confident: risk to life from 0.8 in a text of six words or more that is not thanks (from
+0.7 it adds to a rule cue), threat from 0.9, confidentiality from 0.8. A wide head's score makes a
+*candidate* (risk from 0.43, threat 0.6, confidentiality 0.53, in six words or more, and only
+where it holds with the everyday words left out): where the encoder is installed a candidate
+stands only if the encoder's calibrated score reaches the module's `CANDIDATE_BARS` (risk 0.05 when
+the calibrated score is 0.5+ and the wide 0.5+, 0.4 at the wide head's margin, 0.65 below a
+calibrated 0.5; threat 0.2; confidentiality 0.02); without it every candidate stands. Non-urgent
+heads flag alone at the calibrated equivalents of their earlier raw thresholds (spam 0.88,
+harassment 0.82, hate 0.7, complaints 0.61, enquiries 0.66).
+
+**Sentence encoder heads** (`encoder_heads.npz`, `classifiers/train_encoder.py`): all-MiniLM-L6-v2
+(Apache-2.0, revision 1110a243, hashes pinned in `classifiers/encoder.py`) mean-pooled
+embeddings, one logistic regression per urgent label (balanced classes, C=4) on the same written
+comments and every ordinary train-split post (about 31,000), Platt-calibrated on out-of-fold
+scores. The **confirmation bar** of each head is the score that keeps 97% of the written positives
+out of fold: a flag that rests on one weak cue stands only above it (a wide-head candidate needs
+its module's own bar). Bar (and the share of negatives
+above it), recall / false alarms at 0.1, 0.2 and 0.5, then reliability:
+
+| label | positives / items | confirmation bar | at 0.1 | at 0.2 | at 0.5 | reliability |
+|---|---|---|---|---|---|---|
+{enc_rows or "| (not trained: encoder not installed) | | | | | | |"}"""
 
 
 def convert_profanity_check(data: Path, out: Path) -> dict[str, float] | None:
@@ -314,20 +373,71 @@ def convert_profanity_check(data: Path, out: Path) -> dict[str, float] | None:
     return {"weight": w, "threshold": thr, "val_macro_f1": f1}
 
 
+def labelled_file(value: str) -> Path:
+    """An --extra file: every line needs id, text and a labels list (checked before training)."""
+    path = Path(value)
+    try:
+        lines = path.read_text(encoding="utf-8").splitlines()
+    except OSError as exc:
+        raise argparse.ArgumentTypeError(f"{path}: {exc.strerror}") from None
+    for number, line in enumerate(lines, start=1):
+        if not line.strip():
+            continue
+        try:
+            row = json.loads(line)
+        except ValueError as exc:
+            raise argparse.ArgumentTypeError(f"{path}:{number}: not JSON ({exc})") from None
+        if not isinstance(row, dict) or not all(k in row for k in ("id", "text", "labels")):
+            raise argparse.ArgumentTypeError(f"{path}:{number}: needs id, text and labels")
+        if not isinstance(row["labels"], list):
+            raise argparse.ArgumentTypeError(f"{path}:{number}: labels must be a list")
+    return path
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--data", type=Path, default=DEFAULT_DATA, help="shared data folder")
     parser.add_argument("--out", type=Path, default=MODELS_DIR, help="where to write models")
     parser.add_argument("--only-risk", action="store_true", help="retrain risk.npz only")
     parser.add_argument("--skip-risk", action="store_true", help="keep risk.npz, retrain the rest")
+    parser.add_argument("--only-encoder", action="store_true", help="retrain encoder_heads.npz only")
+    parser.add_argument(
+        "--only-heads",
+        default="",
+        help="with --only-risk: refit these heads (comma-separated) and keep the others of risk.npz",
+    )
+    parser.add_argument(
+        "--extra",
+        action="append",
+        type=labelled_file,
+        default=[],
+        metavar="FILE",
+        help="more labelled JSONL in the shape of classifiers/data/written_*.jsonl, e.g. "
+        "`monitor feedback export` (repeatable)",
+    )
+    parser.add_argument(
+        "--include-held-out",
+        action="store_true",
+        help="fit the learned heads on the held-out 30%% of this round's corpora too (after measuring on them)",
+    )
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(message)s")
     started = time.perf_counter()
+    from classifiers.encoder import find_model
+    from classifiers.train_encoder import train_encoder
     from classifiers.train_risk import train_risk
 
-    if not args.skip_risk:
-        train_risk(args.data, args.out)
-    if args.only_risk:
+    if not (args.skip_risk or args.only_encoder):
+        only = tuple(h for h in args.only_heads.split(",") if h)
+        train_risk(args.data, args.out, include_held_out=args.include_held_out, only=only, extra=args.extra)
+    if find_model() is not None and not args.only_risk:
+        train_encoder(args.data, args.out, extra=args.extra)
+    elif not args.only_risk:
+        log.warning(
+            "sentence encoder not installed: encoder_heads.npz not retrained (see classifiers/encoder.py)"
+        )
+    if args.only_risk or args.only_encoder:
+        refresh_card(args.out / "MODEL_CARD.md")
         return 0
     tasks = build_tasks(args.data)
     weights = np.zeros((N_FEATURES, len(tasks)), dtype=np.float32)

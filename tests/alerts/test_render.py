@@ -13,6 +13,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from alerts import render
+from alerts import view as alerts_view
 from alerts.view import AlertView, safe_link, sample
 from monitor.config import Config
 from tests.conftest import make_config
@@ -109,6 +110,18 @@ def test_confidentiality_excerpts_are_masked_unless_configured(tmp_path: Path) -
     full = make_config(tmp_path, "include_full_text = true\n")
     text, _ = parts(render.render_alert(sample("confidentiality_risk", "urgent", full), full, ENV))
     assert "07700 900123" in text
+
+
+def test_a_confidentiality_email_hides_every_name_and_health_detail(monkeypatch: pytest.MonkeyPatch) -> None:
+    text = (
+        "My neighbour Gail Fretwell comes to this, she's caring for her husband since his Parkinson's "
+        "got bad. Gail's on 0114 496 0123 if you can ring her. Hi Sandra, Mr Patel says she's on sertraline 50mg."
+    )
+    monkeypatch.setitem(alerts_view.SAMPLE_TEXT, "confidentiality_risk", text)
+    plain, html = parts(render.render_alert(sample("confidentiality_risk", "urgent", CONFIG), CONFIG, ENV))
+    for secret in ("Gail", "Fretwell", "Parkinson", "0123", "Sandra", "Patel", "sertraline", "50mg"):
+        assert secret not in plain and secret not in html, secret
+    assert "[name]" in plain and "[health detail]" in plain and "[phone]" in plain
 
 
 def test_the_first_screen_says_what_happened_and_the_next_three_actions() -> None:

@@ -27,7 +27,7 @@ EVASION = _rows("evasion.jsonl")
 
 @pytest.fixture(scope="module")
 def clf() -> DefaultClassifier:
-    return DefaultClassifier()
+    return DefaultClassifier(encoder=False)
 
 
 def _one(clf: DefaultClassifier, text: str, **ctx: Any) -> Classification:
@@ -83,7 +83,7 @@ def test_long_text_is_truncated_with_a_note(clf: DefaultClassifier) -> None:
 @settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(st.lists(st.text(max_size=300), max_size=5), st.booleans())
 def test_classify_never_raises(texts: list[str], org: bool) -> None:
-    clf = load("default")
+    clf = load("default", encoder=False)
     out = clf.classify([TextInput(text=t, author_is_org=org) for t in texts])
     assert len(out) == len(texts)
     for c in out:

@@ -24,7 +24,7 @@ CASES = [
 
 @pytest.fixture(scope="module")
 def clf() -> DefaultClassifier:
-    return DefaultClassifier()
+    return DefaultClassifier(encoder=False)
 
 
 @pytest.mark.parametrize("case", CASES, ids=[c["text"][:30] for c in CASES])

@@ -9,7 +9,7 @@ from classifiers.features import LinearModels
 from classifiers.train_risk import HEADS
 from monitor.types import TextInput
 
-CLF = load("default")
+CLF = load("default", encoder=False)
 
 
 def labels(text: str) -> tuple[str, ...]:

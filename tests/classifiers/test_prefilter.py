@@ -13,7 +13,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from classifiers import lexicon
+from classifiers import labels
 from classifiers.default import DefaultClassifier
 from classifiers.normalise import normalise
 from classifiers.prefilter import Prefilter, encode, to_bytes_pattern
@@ -104,13 +104,14 @@ def test_encode_table_stays_bounded_on_hostile_text() -> None:
     assert len(prefilter._HIGH) <= prefilter._High.LIMIT
 
 
+TABLES = labels.all_tables()
 _SHARED: list[Prefilter] = []
 
 
 def _shared_prefilter() -> Prefilter:
     """One prefilter over every table, compiled once (cached in the session's cache dir)."""
     if not _SHARED:
-        _SHARED.append(Prefilter([t.gate.pattern for t in lexicon.TABLES]))
+        _SHARED.append(Prefilter([t.gate.pattern for t in TABLES]))
     return _SHARED[0]
 
 
@@ -122,14 +123,14 @@ def prefilter() -> Prefilter:
 def _assert_superset(pf: Prefilter, text: str) -> None:
     view = normalise(text[:5000]).match
     found = pf.candidates(view)
-    for table in lexicon.TABLES:
+    for ident, table in enumerate(TABLES):
         if table.gate.search(view):
-            assert table.ident in pf.covered
-            assert table.ident in found, (table.ident, view[:120])
+            assert ident in pf.covered
+            assert ident in found, (table.name, view[:120])
 
 
 def test_every_table_is_covered(prefilter: Prefilter) -> None:
-    assert prefilter.covered == frozenset(range(len(lexicon.TABLES)))
+    assert prefilter.covered == frozenset(range(len(TABLES)))
 
 
 def test_no_table_re_matches_is_ruled_out_on_the_shipped_corpora(prefilter: Prefilter) -> None:
@@ -148,7 +149,7 @@ _ALPHABET = st.sampled_from(
 
 @settings(max_examples=300, deadline=None)
 @given(
-    st.lists(st.sampled_from([c.pattern.pattern for t in lexicon.TABLES for c in t]), max_size=3),
+    st.lists(st.sampled_from([c.pattern.pattern for t in TABLES for c in t.cues]), max_size=3),
     st.lists(st.text(_ALPHABET, max_size=12), min_size=1, max_size=4),
 )
 def test_mixed_text_around_real_cues(fragments: list[str], noise: list[str]) -> None:
@@ -161,19 +162,15 @@ def test_mixed_text_around_real_cues(fragments: list[str], noise: list[str]) -> 
 
 def test_classification_is_the_same_with_and_without_it() -> None:
     items = [TextInput(t) for t in _texts()[:3000]]
-    clf = DefaultClassifier()
-    assert clf.prefilter
+    clf = DefaultClassifier(encoder=False)
+    assert clf.searcher.prefilter
     with_pf = clf.classify(items)
-    try:
-        lexicon.use_prefilter(False)
-        without = clf.classify(items)
-    finally:
-        lexicon.use_prefilter(True)
-    assert with_pf == without
+    clf.searcher.use_prefilter(False)
+    assert clf.classify(items) == with_pf
 
 
 def test_the_compiled_database_is_cached_and_reused(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    patterns = [t.gate.pattern for t in lexicon.TABLES]
+    patterns = [t.gate.pattern for t in TABLES]
     first = Prefilter(patterns, cache=tmp_path)
     cached = list(tmp_path.glob("prefilter-*.hsdb"))
     assert len(cached) == 1
@@ -206,7 +203,7 @@ def test_an_unwritable_cache_still_works(tmp_path: Path) -> None:
 
 def test_without_hyperscan_the_re_gates_give_the_same_labels(monkeypatch: pytest.MonkeyPatch) -> None:
     texts = ["i want to end it all tonight", "you're a disgrace, i'll find where you live", "thanks!"]
-    clf = DefaultClassifier()
+    clf = DefaultClassifier(encoder=False)
     want = clf.classify([TextInput(t) for t in texts])
     real_import = builtins.__import__
 
@@ -217,16 +214,15 @@ def test_without_hyperscan_the_re_gates_give_the_same_labels(monkeypatch: pytest
 
     monkeypatch.setattr(builtins, "__import__", no_hyperscan)
     try:
-        assert lexicon.use_prefilter(False) is False
-        assert lexicon.use_prefilter() is False
-        assert DefaultClassifier().classify([TextInput(t) for t in texts]) == want
+        bare = DefaultClassifier(encoder=False)
+        assert bare.searcher.prefilter is None
+        assert bare.classify([TextInput(t) for t in texts]) == want
     finally:
         monkeypatch.undo()
-        assert lexicon.use_prefilter() is True
 
 
 def test_threads_each_get_their_own_scratch() -> None:
-    clf = DefaultClassifier()
+    clf = DefaultClassifier(encoder=False)
     items = [TextInput(t) for t in _texts()[:400]]
     want = clf.classify(items)
     results: list[Any] = [None] * 4

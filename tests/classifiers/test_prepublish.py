@@ -33,3 +33,13 @@ def test_staff_event_post_is_fine() -> None:
 def test_offensive_draft_must_change() -> None:
     res = check_post("To the idiot who keeps leaving rubbish at our door: you are pathetic.")
     assert res.must_change
+
+
+def test_a_titled_name_outside_the_gazetteer_is_a_person_and_is_masked() -> None:
+    res = check_post(
+        "Thank you Mrs Adeyemi for telling everyone how our bereavement group helped after your husband died"
+    )
+    assert res.must_change
+    assert "Adeyemi" not in res.masked and "[name]" in res.masked
+    [conf] = [c for c in res.concerns if c.label == "confidentiality_risk"]
+    assert {s.kind for s in conf.spans} >= {"name", "health"}

@@ -58,8 +58,9 @@ def test_a_token_model_finds_names_the_gazetteer_misses(tmp_path: Path) -> None:
     path = build_tiny_ner(tmp_path)
     clf = load("transformers", models={"confidentiality_risk": str(path)})
     text = "Zorbina has depression and is seeing a therapist"
-    default = load("default").classify([TextInput(text)])[0]
-    assert "confidentiality_risk" not in default.labels  # the gazetteer does not know the name
+    default = load("default", encoder=False).classify([TextInput(text)])[0]
+    # the gazetteer does not know the name (the learned head may still flag the text)
+    assert not any("person identified" in r for r in default.reasons.get("confidentiality_risk", ()))
     [c] = clf.classify([TextInput(text)])
     assert "confidentiality_risk" in c.labels
     assert c.scores["confidentiality_risk"] == pytest.approx(0.8, abs=0.01)

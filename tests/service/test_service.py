@@ -336,3 +336,16 @@ def test_first_polls_are_spread_over_at_most_one_interval(
     assert first[0] == clock.now and first == sorted(first)
     assert first[1] - first[0] == step
     assert first[-1] - first[0] < every, "every account is polled once within one interval"
+
+
+def test_the_start_log_says_when_urgent_alerts_have_no_second_opinion(
+    tmp_path: Path, sqlite_store: Store, clock: FakeClock, caplog: pytest.LogCaptureFixture
+) -> None:
+    config = replay_config(tmp_path, [record(1, "hello")], accounts=("fb",))
+    svc = service(config, sqlite_store, clock)
+    svc.ctx.classifier.notices = ("the encoder is not installed: …",)  # type: ignore[attr-defined]
+    with caplog.at_level("WARNING", logger="monitor.service"):
+        svc.start()
+    svc.scheduler.shutdown(wait=False)
+    assert "monitor daemon started" in caplog.text
+    assert "the encoder is not installed: …" in caplog.text

@@ -1,0 +1,37 @@
+"""Threat: violence, harm, doxxing or damage against people or property, explicit or clearly
+implied ("I know where your counsellor lives", "shame if that building caught fire")."""
+
+from __future__ import annotations
+
+from classifiers.cues import load_cues
+from classifiers.evidence import Evidence, Verdict, confirmed, learned
+from classifiers.labels.util import distinct
+
+LABEL = "threat"
+URGENT = True
+TABLES = load_cues(LABEL)
+STRONG = 0.9  # an explicit threat cue stands without a second opinion
+LEARNED_ALONE = 0.9  # calibrated learned threat score that flags by itself and stands
+WIDE_AT = 0.6  # the wide head's calibrated score that makes a candidate (its raw 0.36) …
+CANDIDATE_BARS = ((0.0, 0.0, 0.2),)  # … which stands where the encoder's score reaches 0.2
+TWO_CUES = 0.15  # two implied cues together ("found his address" + "tick tock")
+
+
+def decide(ev: Evidence) -> Verdict:
+    hits = distinct(ev.of("threat.threat"))
+    score = max((h.weight for h in hits), default=0.02)
+    if len(hits) > 1:
+        score = min(0.99, score + TWO_CUES)
+    reasons = [h.reason() for h in hits[:3]]
+    say = learned(ev, "threat", alone=LEARNED_ALONE, wide_at=WIDE_AT, bars=CANDIDATE_BARS)
+    rule_flag = score >= 0.5
+    if (say.confident or say.candidate) and not ev.author_is_org:
+        score = max(score, 0.55 if ev.ml("threat") < 0.95 else 0.7)
+        reasons.append(say.reason)
+    if score >= 0.5 and ev.has("threat.joke"):
+        score *= 0.4  # "I will find whoever made these brownies 😂", "gonna kill you Shaz 😂😂"
+    if score < 0.5:
+        return Verdict(score)
+    strong = (bool(hits) and hits[0].weight >= STRONG) or say.confident
+    bar = None if rule_flag else say.bar  # a weak cue: the confirmation bar; the wide head: its own
+    return confirmed(ev, LABEL, Verdict(score, tuple(reasons), strong, bar))

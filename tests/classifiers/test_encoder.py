@@ -1,0 +1,150 @@
+"""The sentence encoder second stage: pinned hashes, the numpy forward pass against
+transformers, and how its opinion changes urgent verdicts (with a stand-in encoder)."""
+
+from __future__ import annotations
+
+import hashlib
+import zipfile
+from collections.abc import Sequence
+from pathlib import Path
+
+import pytest
+
+from classifiers import encoder as enc
+from classifiers.default import DefaultClassifier
+from classifiers.encoder import EncoderRefused, Opinion, load_encoder, read_verified
+from monitor.errors import ClassifierError
+from monitor.types import TextInput
+
+
+def _zip(path: Path, files: dict[str, bytes]) -> Path:
+    with zipfile.ZipFile(path, "w") as zf:
+        for name, data in files.items():
+            zf.writestr(name, data)
+    return path
+
+
+def test_a_file_whose_hash_differs_is_refused_with_the_reason(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    files = {"model.safetensors": b"weights", "tokenizer.json": b"{}", "config.json": b"{}"}
+    pinned = {name: hashlib.sha256(data).hexdigest() for name, data in files.items()}
+    monkeypatch.setattr(enc, "PINNED", pinned)
+    assert read_verified(_zip(tmp_path / "ok.zip", files)) == files
+    tampered = _zip(tmp_path / "bad.zip", files | {"model.safetensors": b"other weights"})
+    with pytest.raises(EncoderRefused) as err:
+        read_verified(tampered)
+    message = str(err.value)
+    assert "model.safetensors" in message and pinned["model.safetensors"] in message
+    assert hashlib.sha256(b"other weights").hexdigest() in message
+
+
+def test_a_missing_file_is_refused(tmp_path: Path) -> None:
+    with pytest.raises(EncoderRefused, match=r"tokenizer\.json is missing"):
+        read_verified(_zip(tmp_path / "m.zip", {"model.safetensors": b"x"}))
+    (tmp_path / "dir").mkdir()
+    with pytest.raises(EncoderRefused, match="missing"):
+        read_verified(tmp_path / "dir")
+
+
+def test_without_the_encoder_urgent_labels_rest_on_the_first_stage(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(enc, "find_model", lambda: None)
+    assert load_encoder() is None
+    with pytest.raises(EncoderRefused, match="not installed"):
+        load_encoder(required=True)
+    with pytest.raises(ClassifierError):
+        DefaultClassifier(encoder="sometimes")
+    monkeypatch.setattr("classifiers.default.find_model", lambda: None)
+    monkeypatch.setattr("classifiers.default.load_encoder", lambda required: None)
+    assert DefaultClassifier().notices == (enc.ENCODER_MISSING,)  # check-config and the start log say so
+    assert DefaultClassifier(encoder=False).notices == (enc.ENCODER_OFF,)
+
+
+def test_a_tampered_model_stops_a_classifier_that_requires_the_encoder(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    bad = _zip(
+        tmp_path / "model.zip", {"model.safetensors": b"x", "tokenizer.json": b"{}", "config.json": b"{}"}
+    )
+    monkeypatch.setattr(enc, "find_model", lambda: bad)
+    monkeypatch.setenv("MONITOR_CACHE_DIR", str(tmp_path / "cache"))  # nothing unpacked there yet
+    with pytest.raises(ClassifierError, match=r"refusing model\.safetensors"):
+        DefaultClassifier(encoder="required")
+    refused = DefaultClassifier()
+    assert refused.encoder is None  # logged, and the first stage carries on
+    monkeypatch.setattr("classifiers.default.find_model", lambda: bad)
+    assert DefaultClassifier().notices == (enc.ENCODER_REFUSED,)
+
+
+class StandIn:
+    """An encoder that says what it is told, and remembers what it was asked."""
+
+    def __init__(self, score: float, confirms: bool, agrees: bool) -> None:
+        self.opinion = Opinion(score, confirms)
+        self.asked: list[str] = []
+
+    def predict(self, texts: Sequence[str]) -> list[dict[str, Opinion]]:
+        self.asked.extend(texts)
+        return [
+            dict.fromkeys(("risk_to_life", "threat", "confidentiality_risk"), self.opinion) for _ in texts
+        ]
+
+
+def _with(stand_in: StandIn) -> DefaultClassifier:
+    clf = DefaultClassifier(encoder=False)
+    clf.encoder = stand_in  # type: ignore[assignment]
+    return clf
+
+
+WEAK = "nothing matters any more"  # one weak cue family, no explicit cue
+STRONG = "I am going to kill myself tonight"
+
+
+def test_the_encoder_sees_only_candidates() -> None:
+    stand_in = StandIn(0.9, True, True)
+    _with(stand_in).classify(
+        [TextInput(t) for t in ("lovely day at the beach", "thanks for the cake!", WEAK)]
+    )
+    assert stand_in.asked == [WEAK.lower()]
+
+
+def test_an_unconfirmed_weak_flag_drops_and_a_strong_one_stands() -> None:
+    no = _with(StandIn(0.01, False, False))
+    [weak, strong] = no.classify([TextInput(WEAK), TextInput(STRONG)])
+    assert "risk_to_life" not in weak.labels
+    assert "risk_to_life" in strong.labels
+    yes = _with(StandIn(0.7, True, True))
+    [weak] = yes.classify([TextInput(WEAK)])
+    assert "risk_to_life" in weak.labels
+    assert any("confirmed by encoder 0.70" in r for r in weak.reasons["risk_to_life"])
+
+
+def test_a_wide_candidate_stands_without_the_encoder_and_needs_its_bar_with_it() -> None:
+    from dataclasses import replace
+
+    from classifiers.labels import risk_to_life
+    from classifiers.normalise import normalise
+
+    text = "spent the afternoon by the river thinking, and i feel calmer about everything now"
+    clf = DefaultClassifier(encoder=False)
+    view = normalise(text)
+    [row] = clf._learned([view])
+    ev = replace(clf._evidence(TextInput(text), view, {**row, "risk": 0.6, "risk_wide": 0.7}), decided={})
+    alone = clf._decide(ev).decided["risk_to_life"]
+    assert alone.flagged and not alone.strong  # the permissive first stage: a candidate …
+    assert alone.bar == 0.05  # … that needs this much of the encoder (calibrated 0.6, wide 0.7)
+    assert any("no second opinion" in r for r in alone.reasons)  # … and says it had none
+
+    def opinion(score: float) -> dict[str, Opinion]:
+        return {k: Opinion(score, False) for k in ("risk_to_life", "threat", "confidentiality_risk")}
+
+    rejected = clf._decide(replace(ev, encoder=opinion(0.01))).decided["risk_to_life"]
+    assert not rejected.flagged
+    assert any("not confirmed by encoder (0.01, needs 0.05)" in r for r in rejected.reasons)
+    confirmed = clf._decide(replace(ev, encoder=opinion(0.06))).decided["risk_to_life"]
+    assert confirmed.flagged
+    assert any("confirmed by encoder 0.06, needs 0.05" in r for r in confirmed.reasons)
+    # a low calibrated score needs a clear opinion
+    low = replace(ev, learned={**ev.learned, "risk": 0.3}, encoder=opinion(0.5))
+    assert not clf._decide(low).decided["risk_to_life"].flagged
+    assert risk_to_life.CANDIDATE_BARS[-1][2] > 0.5
