@@ -31,6 +31,7 @@ from typing import Any
 
 from sqlalchemy import select
 
+from monitor.errors import StorageError
 from monitor.store import open_store
 from monitor.store.schema import AlertItemRow, AlertRow, ItemRow
 
@@ -167,6 +168,10 @@ def done(database: str, expected_items: int, inbox: Inbox) -> bool:
             stored = len(s.scalars(select(ItemRow.id)).all())
             pending = s.scalars(select(AlertRow.id).where(AlertRow.state != "sent")).all()
             unclassified = s.scalars(select(ItemRow.id).where(ItemRow.classified_at.is_(None))).all()
+    except StorageError:
+        # Every earlier run was killed before its migrations finished (a slow cold start on a
+        # busy machine): the last run has not created the tables yet.
+        return False
     finally:
         store.close()
     return stored >= expected_items and not pending and not unclassified
@@ -205,13 +210,18 @@ def run(
             proc.wait()
         # The last run is left to finish its work, then stopped with SIGTERM.
         proc = daemon(config, log, poll_seconds)
-        deadline = time.monotonic() + settle_timeout
-        while time.monotonic() < deadline and not done(database, len(platform.written), inbox):
-            if proc.poll() is not None:
-                raise RuntimeError(f"the daemon exited with {proc.returncode}; see {log}")
-            time.sleep(0.5)
-        proc.send_signal(signal.SIGTERM)
-        proc.wait(timeout=30)
+        try:
+            deadline = time.monotonic() + settle_timeout
+            while time.monotonic() < deadline and not done(database, len(platform.written), inbox):
+                if proc.poll() is not None:
+                    raise RuntimeError(f"the daemon exited with {proc.returncode}; see {log}")
+                time.sleep(0.5)
+            proc.send_signal(signal.SIGTERM)
+            proc.wait(timeout=30)
+        finally:
+            if proc.poll() is None:  # never leave a daemon behind, whatever failed above
+                proc.kill()
+                proc.wait()
         return figures(database, platform, inbox, iterations, kills, time.monotonic() - started)
     finally:
         controller.stop()
