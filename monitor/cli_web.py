@@ -136,4 +136,13 @@ def export(obj: Obj, since_text: str | None, output: Path | None, demo: bool) ->
         sys.stdout.write(text)
     else:
         output.write_text(text, encoding="utf-8")
+    if not lines:
+        # On stderr, so that stdout stays valid (empty) JSONL.
+        click.echo(
+            "No false alarms marked"
+            + (" in that period" if since else " yet")
+            + ": mark them on an alert's page in the web inbox (`monitor web`).",
+            err=True,
+        )
+    elif output is not None:
         click.echo(f"Wrote {len(lines)} labelled text(s) to {output}", err=True)

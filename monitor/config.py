@@ -14,6 +14,7 @@ This module is the only place that reads the environment.
 from __future__ import annotations
 
 import dataclasses
+import json
 import os
 import tomllib
 import types
@@ -610,7 +611,8 @@ def _convert(ctx: _Ctx, hint: Any, value: Any, key: str) -> Any:
             raise ConfigError(f"expected one of {expected}, got {value!r}", path=ctx.file, key=key) from None
     if origin in (tuple, list):
         if not isinstance(value, list):
-            raise ConfigError(f"expected an array, got {_kind(value)}", path=ctx.file, key=key)
+            hint_text = f": write [{_toml_value(value)}]" if isinstance(value, (str, int, float)) else ""
+            raise ConfigError(f"expected an array, got {_kind(value)}{hint_text}", path=ctx.file, key=key)
         return tuple(_convert(ctx, args[0], v, f"{key}[{i}]") for i, v in enumerate(value))
     if origin in (Mapping, dict) or hint is dict:
         _expect_table(ctx, key, value)
@@ -718,3 +720,8 @@ def _mask_url(url: str) -> str:
     creds, _, host = rest.rpartition("@")
     user = creds.split(":", 1)[0]
     return f"{scheme}://{user}:***@{host}"
+
+
+def _toml_value(value: str | int | float) -> str:
+    """`value` as TOML would spell it, to show the fix inside an array."""
+    return json.dumps(value, ensure_ascii=False) if isinstance(value, str) else repr(value)

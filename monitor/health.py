@@ -236,6 +236,9 @@ def render_text(health: Health, config: Config) -> str:
     if health.problems:
         lines.append("Needs attention:")
         lines += [f"  - {p}" for p in health.problems]
+    elif health.open_alerts:
+        # The service's health is fine; the open alerts are for people, not for the operator.
+        lines.append("The service is working; the open alerts above are waiting for someone to act on them.")
     else:
         lines.append("The service is working: nothing needs attention.")
     return "\n".join(lines)

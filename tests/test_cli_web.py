@@ -52,7 +52,8 @@ def test_feedback_export_writes_the_training_shape(tmp_path: Path, clock: FakeCl
     rows = written_rows([out])
     assert [r["labels"] for r in rows if r.get("id") == f"feedback-{item}"] == [["harassment"]]
     since = CliRunner().invoke(cli, ["-c", str(config.path), "feedback", "export", "--since", "2099-01-01"])
-    assert (since.exit_code, since.output) == (0, "")
+    assert (since.exit_code, since.stdout) == (0, "")
+    assert "No false alarms marked in that period" in since.stderr
 
 
 def test_web_refuses_a_bad_bind(tmp_path: Path) -> None:
