@@ -106,7 +106,11 @@ def test_relative_paths_are_relative_to_the_config_file(tmp_path: Path) -> None:
         ("[monitor]\ntimezone = 'Mars/Olympus'\n", "monitor.timezone", "unknown time zone"),
         ("[monitor]\norganistion = 'x'\n", "monitor.organistion", "unknown key"),
         ("[alerts]\ngroup_minutes = 'five'\n", "alerts.group_minutes", "expected a whole number"),
-        ("[alerts]\nrecipients = 'md@x.org'\n", "alerts.recipients", 'expected an array, got a string: write ["md@x.org"]'),
+        (
+            "[alerts]\nrecipients = 'md@x.org'\n",
+            "alerts.recipients",
+            'expected an array, got a string: write ["md@x.org"]',
+        ),
         ("[alerts]\nquiet_hours = '22-7'\n", "alerts.quiet_hours", "HH:MM-HH:MM"),
         ("[alerts.severity]\nrisk_of_life = 'urgent'\n", "alerts.severity.risk_of_life", "unknown label"),
         ("[alerts.severity]\nspam = 'critical'\n", "alerts.severity.spam", "expected one of"),
