@@ -58,6 +58,9 @@ class Store:
     def __init__(self, engine: Engine) -> None:
         self.engine = engine
         self.sessions = sessionmaker(engine, expire_on_commit=False)
+        # Where platform usage (requests, billed X reads) is recorded: this store, or for a
+        # throwaway copy (`scratch`) the real one, because the dry run's requests were real.
+        self.spending: Store = self
         self._lock_file: IO[str] | None = None
         self._lock_conn: Connection | None = None
 
@@ -199,7 +202,15 @@ class Store:
         It starts from everything stored (items, marks, alerts, erasures), so what a dry run
         predicts is what the real run then does. SQLite: a backup into a temporary file.
         PostgreSQL: one transaction that is rolled back (each unit of work is a savepoint in it).
+        Platform usage is the exception: it is recorded in this store (`spending`), because the
+        platforms were really asked, and X charges for what was read.
         """
+        with self._scratch() as scratch:
+            scratch.spending = self
+            yield scratch
+
+    @contextlib.contextmanager
+    def _scratch(self) -> Iterator[Store]:
         if self.engine.dialect.name == "sqlite":
             import sqlite3
             import tempfile

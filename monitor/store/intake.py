@@ -49,7 +49,10 @@ def save_page(
         with store.transaction() as session:
             saved = items.save_items(session, page.items, now, keep_raw=keep_raw)
             gone = items.mark_deleted(session, platform, page.deleted, now)
-            billed = _save_progress(session, account, page, now)
+            items.save_marks(session, account, page.marks, now)
+            billed = _usage(session, account, page, now) if store.spending is store else 0
+        if store.spending is not store:
+            billed = _spend(store.spending, account, page, now)
         return Intake(saved.new, saved.updated + gone, saved.erased, billed_reads=billed)
     except StorageError as exc:
         log.warning(
@@ -70,17 +73,25 @@ def save_page(
     # Deletions and marks last: if these fail too, the database is down, not an item.
     with store.transaction() as session:
         updated += items.mark_deleted(session, platform, page.deleted, now)
-        billed = _save_progress(session, account, page, now)
+        items.save_marks(session, account, page.marks, now)
+        billed = _usage(session, account, page, now) if store.spending is store else 0
         for item, error in failed:
             session.add(_aside_row(account, item, error, now))
+    if store.spending is not store:
+        billed = _spend(store.spending, account, page, now)
     for item, error in failed:
         log.error("%s: item %s set aside, it could not be stored: %s", account, item.external_id, error)
     return Intake(new, updated, erased, tuple(error for _, error in failed), billed)
 
 
-def _save_progress(session: Any, account: str, page: Page, now: datetime) -> int:
-    """The page's marks and usage; return the reads newly billed."""
-    items.save_marks(session, account, page.marks, now)
+def _spend(store: Store, account: str, page: Page, now: datetime) -> int:
+    """The page's usage, in its own unit of work on `store` (a dry run's real store)."""
+    with store.transaction() as session:
+        return _usage(session, account, page, now)
+
+
+def _usage(session: Any, account: str, page: Page, now: datetime) -> int:
+    """Record the page's requests and reads; return the reads newly billed."""
     day = now.astimezone(UTC).date().isoformat()
     accounts.add_usage(session, account, day, requests=page.requests)
     return accounts.bill_reads(session, account, day, page.reads).reads

@@ -8,9 +8,9 @@ from pathlib import Path
 
 from sqlalchemy import func, select, text
 
-from monitor.store import Store, accounts, items, open_store
+from monitor.store import Store, accounts, intake, items, open_store
 from monitor.store.schema import BilledReadRow
-from monitor.types import Account, Item, ItemKind, Mark, Read, ReadRoute
+from monitor.types import Account, Item, ItemKind, Mark, Page, Read, ReadRoute
 
 OWNED, POST = ReadRoute.OWNED, ReadRoute.POST
 
@@ -42,6 +42,29 @@ def test_only_today_and_yesterday_keep_their_resources(store: Store) -> None:
         days = sorted(s.scalars(select(BilledReadRow.day)))
         assert days == ["2026-11-22", "2026-11-23"]
         assert accounts.usage_since(s, "x-main", "2026-11-01").reads == 3, "the counts stay"
+
+
+def test_a_dry_run_records_what_the_platform_billed_and_nothing_else(store: Store) -> None:
+    """`scan --dry-run` stores into a throwaway copy, but its requests were real: X bills them."""
+    bill(store, "2026-11-23", Read("1", OWNED))
+    now = datetime(2026, 11, 23, 12, tzinfo=UTC)
+    page = Page(
+        items=(),
+        marks={"mentions": Mark(now, "m9")},
+        requests=3,
+        reads=(Read("1", OWNED), Read("2", POST), Read("3", OWNED)),
+    )
+    with store.scratch() as scratch:
+        saved = intake.save_page(scratch, "x-main", "x", page, now, keep_raw=False)
+        assert saved.billed_reads == 2, "1 was billed today already"
+        with scratch.transaction() as s:
+            assert items.load_marks(s, "x-main")["mentions"].id == "m9", "the dry run sees its own marks"
+    with store.transaction() as s:
+        month = accounts.usage_since(s, "x-main", "2026-11-01")
+        assert items.load_marks(s, "x-main") == {}, "nothing else of the dry run is kept"
+    assert (month.requests, month.reads, month.owned_reads) == (3, 3, 2)
+    again = bill(store, "2026-11-23", Read("3", OWNED), Read("2", POST))
+    assert again.reads == 0, "what the dry run read today is not billed again by the real run"
 
 
 def test_the_migration_gives_existing_x_marks_a_floor(tmp_path: Path) -> None:
