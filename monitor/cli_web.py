@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 import json
+import secrets
 import signal
 import sys
 from datetime import UTC, datetime, timedelta
@@ -14,6 +15,7 @@ from typing import Any
 import click
 
 from monitor.cli import Obj, opened, parse_since
+from monitor.config import Secret
 
 
 @click.command()
@@ -31,6 +33,9 @@ def web(obj: Obj, bind: str | None, demo: bool) -> None:
     from monitor.web import create_app, server
 
     config = obj.config(demo)
+    if demo and config.web.secret_key is None:  # a demo's sessions end with it: no warning needed
+        key = Secret(secrets.token_hex(32), "made for this demo run")
+        config = dataclasses.replace(config, web=dataclasses.replace(config.web, secret_key=key))
     if bind:
         server.split_bind(bind)
         config = dataclasses.replace(config, web=dataclasses.replace(config.web, bind=bind))

@@ -3,8 +3,15 @@
 from __future__ import annotations
 
 import json
+import os
+import signal
+import socket
+import subprocess
+import sys
 from pathlib import Path
 
+import pytest
+import requests
 from click.testing import CliRunner
 
 from monitor.cli import cli
@@ -60,3 +67,42 @@ def test_web_refuses_a_bad_bind(tmp_path: Path) -> None:
     config = make_config(tmp_path)
     result = CliRunner().invoke(cli, ["-c", str(config.path), "web", "--bind", "localhost"])
     assert result.exit_code == 2 and "HOST:PORT" in result.output
+
+
+@pytest.mark.slow
+def test_web_demo_prints_a_working_sign_in_link_and_stops_on_sigterm(tmp_path: Path) -> None:
+    """`monitor web --demo` as a new user runs it: demo data loaded, a link that opens the sign-in
+    page, no warning about a secret key the user never chose, a clean stop on SIGTERM."""
+    env = {**os.environ, "HOME": str(tmp_path), "XDG_STATE_HOME": str(tmp_path / "state")}
+    env.pop("MONITOR_CONFIG", None)
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "monitor", "web", "--demo", "--bind", f"127.0.0.1:{port}"],
+        cwd=tmp_path,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        assert proc.stdout is not None
+        link = ""
+        for line in proc.stdout:  # the demo data load comes first
+            if line.startswith("Sign in as the demo MD: "):
+                link = line.split(": ", 1)[1].strip()
+                break
+        assert link.startswith(f"http://127.0.0.1:{port}/s/"), link
+        page = requests.get(link, timeout=30)
+        assert page.status_code == 200 and "Press the button to sign in" in page.text
+        assert (
+            requests.get(link.split("/s/")[0] + "/alerts", timeout=30, allow_redirects=False).status_code
+            == 302
+        )
+    finally:
+        proc.send_signal(signal.SIGTERM)
+        out, err = proc.communicate(timeout=30)
+    assert proc.returncode == 0, err
+    assert "Web inbox stopped." in out
+    assert "secret_key" not in err, err
