@@ -20,6 +20,7 @@ from monitor.errors import AlreadyRunning, StorageError
 log = logging.getLogger(__name__)
 MIGRATIONS = Path(__file__).resolve().parent.parent / "migrations"
 PG_LOCK_KEY = "hashtextextended('community-monitor:' || current_database() || '.' || current_schema(), 0)"
+PG_MIGRATE_KEY = PG_LOCK_KEY.replace("community-monitor:", "community-monitor-migrate:")
 
 
 if TYPE_CHECKING:
@@ -84,18 +85,39 @@ class Store:
         from alembic.runtime.migration import MigrationContext
         from alembic.script import ScriptDirectory
 
+        script = ScriptDirectory.from_config(_alembic_config())
         try:
-            with self.engine.begin() as conn:
+            with self.engine.connect() as conn:
+                if MigrationContext.configure(conn).get_current_revision() == script.get_current_head():
+                    return []  # the usual case, without waiting for anyone
+            # Two processes starting on a new database (the service and a `monitor status`) must
+            # not both create the tables: one migrates, the other waits, then finds nothing to do.
+            with self._migration_lock(), self.engine.begin() as conn:
+                if self.engine.dialect.name == "postgresql":
+                    conn.execute(text(f"SELECT pg_advisory_xact_lock({PG_MIGRATE_KEY})"))
                 before = MigrationContext.configure(conn).get_current_revision()
                 command.upgrade(_alembic_config(conn), "head")
                 after = MigrationContext.configure(conn).get_current_revision()
         except SQLAlchemyError as exc:
             raise StorageError(f"cannot migrate the database {self.url}: {exc}") from exc
-        script = ScriptDirectory.from_config(_alembic_config())
         if before == after:
             return []
         applied = [r.revision for r in script.iterate_revisions(after, before)]
         return list(reversed(applied))
+
+    @contextlib.contextmanager
+    def _migration_lock(self) -> Iterator[None]:
+        """SQLite: an exclusive flock on `<db>.migrate.lock`, held while migrating (waits for it)."""
+        database = self.engine.url.database
+        if self.engine.dialect.name != "sqlite" or not database or database == ":memory:":
+            yield
+            return
+        with Path(os.path.realpath(database) + ".migrate.lock").open("a", encoding="utf-8") as handle:
+            fcntl.flock(handle, fcntl.LOCK_EX)
+            try:
+                yield
+            finally:
+                fcntl.flock(handle, fcntl.LOCK_UN)
 
     def current_revision(self) -> str | None:
         from alembic.runtime.migration import MigrationContext
@@ -201,7 +223,7 @@ class Store:
 
         It starts from everything stored (items, marks, alerts, erasures), so what a dry run
         predicts is what the real run then does. SQLite: a backup into a temporary file.
-        PostgreSQL: one transaction that is rolled back (each unit of work is a savepoint in it).
+        PostgreSQL: temporary copies of the tables, dropped with the transaction that holds them.
         Platform usage is the exception: it is recorded in this store (`spending`), because the
         platforms were really asked, and X charges for what was read.
         """
@@ -230,8 +252,19 @@ class Store:
                 finally:
                     scratch.close()
             return
+        # PostgreSQL: temporary copies of every table, in one transaction that is rolled back.
+        # Temporary tables come first in the search path, so the dry run's statements reach
+        # the copies and never lock a row that a running daemon needs.
+        from monitor.store.schema import Base
+
         conn = self.engine.connect()
         outer = conn.begin()
+        schema = conn.exec_driver_sql("SELECT current_schema()").scalar()
+        for table in Base.metadata.sorted_tables:
+            name = conn.dialect.identifier_preparer.quote(table.name)
+            real = f"{conn.dialect.identifier_preparer.quote(str(schema))}.{name}"
+            conn.exec_driver_sql(f"CREATE TEMPORARY TABLE {name} (LIKE {real} INCLUDING ALL) ON COMMIT DROP")
+            conn.exec_driver_sql(f"INSERT INTO pg_temp.{name} SELECT * FROM {real}")
         scratch = Store(self.engine)
         scratch.sessions = sessionmaker(
             bind=conn, join_transaction_mode="create_savepoint", expire_on_commit=False

@@ -6,7 +6,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import func, select, text
 
 from monitor.errors import StorageError
 from monitor.store import Store, items, open_store
@@ -129,3 +129,30 @@ def test_database_password_not_in_errors() -> None:
     with pytest.raises(StorageError) as err:
         open_store("postgresql+psycopg://nobody:hunter2@127.0.0.1:1/none")
     assert "hunter2" not in str(err.value)
+
+
+def test_a_dry_run_copy_sees_everything_and_changes_nothing_nor_blocks_anyone(
+    store: Store, clock: FakeClock
+) -> None:
+    """`scan --dry-run` works on a copy (SQLite: a backup; PostgreSQL: temporary tables). While it
+    holds its changes, the daemon can still write the same rows at once: nothing waits for it."""
+    with store.transaction() as s:
+        items.save_items(s, [item(1), item(2)], clock())
+    with store.scratch() as scratch:
+        with scratch.transaction() as s:
+            assert items.save_items(s, [item(1, "edited in the dry run"), item(3)], clock()).new == 1
+            assert s.scalar(select(func.count()).select_from(ItemRow)) == 3
+        # Meanwhile the daemon edits the row the dry run changed; on PostgreSQL, give up after 2 s
+        # rather than hang if the dry run held it.
+        with store.transaction() as s:
+            if store.engine.dialect.name == "postgresql":
+                s.execute(text("SET LOCAL lock_timeout = '2s'"))
+            assert items.save_items(s, [item(1, "edited on the platform")], clock()).updated == 1
+        with scratch.transaction() as s:
+            text_in_copy = s.scalar(select(ItemRow.text).where(ItemRow.external_id == "post_1"))
+            assert text_in_copy == "edited in the dry run"
+    assert count(store) == 2
+    with store.transaction() as s:
+        assert (
+            s.scalar(select(ItemRow.text).where(ItemRow.external_id == "post_1")) == "edited on the platform"
+        )

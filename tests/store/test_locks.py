@@ -97,3 +97,30 @@ def test_one_sqlite_file_one_daemon_even_through_a_symlink(tmp_path: Path) -> No
     finally:
         first.close()
         second.close()
+
+
+def test_processes_starting_together_on_a_new_database_all_open_it(database_url: str, tmp_path: Path) -> None:
+    """The service and a `monitor status` started at the same moment on a new database: one
+    creates the tables, the others wait for it; none fails with "table already exists"."""
+    import subprocess
+    import sys
+
+    start = tmp_path / "go"
+    script = (
+        "import os, sys, time\n"
+        f"while not os.path.exists({str(start)!r}): time.sleep(0.001)\n"
+        "from monitor.store import open_store\n"
+        "open_store(sys.argv[1]).close()\n"
+    )
+    procs = [
+        subprocess.Popen([sys.executable, "-c", script, database_url], stderr=subprocess.PIPE, text=True)
+        for _ in range(6)
+    ]
+    start.touch()
+    errors = [p.communicate(timeout=120)[1] for p in procs]
+    assert [p.returncode for p in procs] == [0] * 6, "\n".join(errors)
+    store = open_store(database_url, migrate=False)
+    try:
+        assert store.current_revision() is not None
+    finally:
+        store.close()
