@@ -14,6 +14,7 @@ import argparse
 import collections
 import sys
 import time
+import traceback
 from collections.abc import Callable
 from pathlib import Path
 
@@ -35,7 +36,6 @@ def main() -> int:
     parser.add_argument("--examples", type=int, default=300)
     parser.add_argument("--steps", type=int, default=80)
     parser.add_argument("--database", choices=["sqlite", "postgres", "both"], default="both")
-    parser.add_argument("--seed", type=int, default=None, help="Hypothesis seed (default: random)")
     args = parser.parse_args()
     connector_base.BUILTIN["fake"] = "tests.promises.platform:FakeConnector"
     classifier_base.BUILTIN["quoting"] = "tests.promises.world:QuotingClassifier"
@@ -67,6 +67,8 @@ def main() -> int:
                 stats["emails written (outbox)"] += len(world.outbox_files())
                 stats["erasure requests"] += sum(a.forgotten for a in world.authors)
                 stats["confidential comments"] += len(world.secrets)
+                for channel, n in world.acted.items():
+                    stats[f"MD acted: {channel}"] += n
                 with world.store.transaction() as s:
                     for state, n in s.execute(select(AlertRow.state, func.count()).group_by(AlertRow.state)):
                         stats[f"alerts {state}"] += n
@@ -94,11 +96,11 @@ def main() -> int:
                     suppress_health_check=list(HealthCheck),
                     derandomize=False,
                     database=None,
-                    **({"seed": args.seed} if args.seed is not None else {}),  # type: ignore[arg-type]
                 ),
             )
             verdict = "every promise held"
         except Exception as exc:  # the failing sequence is printed by Hypothesis above
+            traceback.print_exc()
             verdict = f"A PROMISE BROKE: {exc.__class__.__name__}: {str(exc)[:300]}"
             failed = True
         elapsed = time.monotonic() - started

@@ -58,6 +58,7 @@ class Promises(RuleBasedStateMachine):
         super().__init__()
         self.world: World | None = None
         self.seen_urgent_since: dict[int, object] = {}
+        self.escalations_when_acked: dict[int, int] = {}  # alert id -> its escalations at the MD's ack
 
     # ------------------------------------------------------------------ setting up
 
@@ -167,11 +168,23 @@ class Promises(RuleBasedStateMachine):
     def weekly_digest(self) -> None:
         self.w.digest()
 
-    @rule(data=st.data(), resolve=st.booleans())
-    def md_acts(self, data: st.DataObject, resolve: bool) -> None:
+    @rule(data=st.data(), resolve=st.booleans(), channel=st.sampled_from(["store", "reply", "button"]))
+    def md_acts(self, data: st.DataObject, resolve: bool, channel: str) -> None:
+        """The MD acts as the CLI does, by replying to the email, or with its button: each works,
+        whatever came before (erasure, outages, restarts), and escalation stops."""
         open_ids = self.w.open_alerts()
-        if open_ids:
-            self.w.act(data.draw(st.sampled_from(open_ids)), resolve)
+        if not open_ids:
+            return
+        alert_id = data.draw(st.sampled_from(open_ids))
+        if self.w.act(alert_id, resolve, channel) is None:
+            return
+        from monitor.store import alerts as store_alerts
+
+        with self.w.store.transaction() as s:
+            row = store_alerts.get(s, alert_id)
+            assert row is not None and row.acked_at is not None, f"the MD's {channel} did not acknowledge"
+            assert not resolve or row.state == "resolved", f"the MD's {channel} did not resolve"
+            self.escalations_when_acked.setdefault(alert_id, row.escalations or 0)
 
     @precondition(lambda self: self.world is not None and self.world.mail_up and self.world.authors)
     @rule(data=st.data(), rescan=st.booleans())
@@ -285,6 +298,27 @@ class Promises(RuleBasedStateMachine):
                     assert any(p.startswith(expected) for p in problems), problems
         if self.w.set_aside():
             assert any("set aside" in p for p in problems), problems
+
+    @invariant()
+    def escalation_stops_once_acknowledged(self) -> None:
+        if self.world is None or not self.escalations_when_acked:
+            return
+        from sqlalchemy import select
+
+        from monitor.store.schema import AlertRow
+
+        with self.w.store.transaction() as s:
+            rows = s.execute(
+                select(AlertRow.id, AlertRow.escalations).where(
+                    AlertRow.id.in_(list(self.escalations_when_acked))
+                )
+            ).all()
+        now = {alert_id: escalations for alert_id, escalations in rows}
+        for alert_id, at_ack in self.escalations_when_acked.items():
+            if alert_id in now:  # an alert only about an erased person may be gone
+                assert (now[alert_id] or 0) == at_ack, (
+                    f"alert {alert_id} escalated after the MD acknowledged it"
+                )
 
     @invariant()
     def urgent_alerts_go_out_while_mail_works(self) -> None:

@@ -10,6 +10,7 @@ Only the platform and the clock are simulated.
 from __future__ import annotations
 
 import base64
+import collections
 import email
 import email.policy
 import json
@@ -33,12 +34,13 @@ from alerts import digest as digest_mod
 from alerts import mask as masking
 from alerts import route, view
 from monitor import config as config_mod
-from monitor import erasure, health, pipeline
+from monitor import erasure, health, inbox, pipeline
 from monitor.service import Service, Timings
 from monitor.store import Store, open_store
 from monitor.store import alerts as store_alerts
 from monitor.store.schema import AlertItemRow, AlertRow, Base, FindingRow, ItemRow, SetAsideRow
 from monitor.types import LABELS, Classification, Finding, TextInput
+from monitor.web import create_app
 from tests.conftest import FakeClock
 from tests.promises.platform import PLATFORMS, Comment, Platform
 
@@ -155,6 +157,7 @@ class World:
     mail_up: bool = True
     poisoned: str | None = None  # a marker the database refuses (a simulated driver rejection)
     errors: list[str] = field(default_factory=list)  # unexpected exceptions logged by jobs
+    acted: collections.Counter[str] = field(default_factory=collections.Counter)  # the MD's acts, by channel
     _schema: str | None = None
     _smtp: Any = None
     _port: int = 0
@@ -193,6 +196,17 @@ give_up_after_hours = 6
 [retention]
 text_days = 3
 
+[web]
+base_url = "http://monitor.example.org"
+
+[imap]
+host = "127.0.0.1"
+username = "monitor"
+password = {{ env = "IMAP_PASSWORD" }}
+reply_to = "monitor@example.org"
+security = "none"
+allow_insecure = true
+
 [classifier]
 backend = "quoting"
 
@@ -205,7 +219,7 @@ interval_minutes = 10
 """,
             encoding="utf-8",
         )
-        self.config = config_mod.load(self.root / "monitor.toml", environ={})
+        self.config = config_mod.load(self.root / "monitor.toml", environ={"IMAP_PASSWORD": "unused"})
         if self.transport == "smtp":
             self._smtp_start()
         self._log = _Collector(self.errors)
@@ -236,6 +250,8 @@ interval_minutes = 10
 
             accounts.ensure(session, [pipeline.account_of(a) for a in self.config.accounts])
         self.service.resume()
+        # The web inbox over the same store: the MD's "I'm dealing with it" and "Resolved" buttons.
+        self.web = create_app(self.config, self.store, clock=self.clock, send_now=lambda _id: None)
 
     def _poison(self, conn: Any, cursor: Any, statement: str, params: Any, context: Any, many: bool) -> None:
         """The database refuses any statement carrying the poisoned marker (like a driver's DataError)."""
@@ -395,15 +411,60 @@ interval_minutes = 10
         with self.store.transaction() as s:
             return [r.id for r in store_alerts.listing(s, states=("pending", "sent"), limit=500)]
 
-    def act(self, alert_id: int, resolve: bool) -> None:
+    def act(self, alert_id: int, resolve: bool, channel: str = "store") -> str | None:
+        """The MD acknowledges or resolves an alert: in the store (as `monitor alerts` does), by
+        replying to its newest email, or with that email's button (the confirm page, POST).
+        Returns the channel used (the store when no email of the alert exists yet), or None."""
         with self.store.transaction() as s:
             row = store_alerts.get(s, alert_id)
-            if row is None or row.state in ("resolved",):
-                return
-            if resolve:
-                store_alerts.resolve(s, row, self.clock.now, "md", "dealt with")
-            elif row.acked_at is None:
-                store_alerts.acknowledge(s, row, self.clock.now, "md", "on it")
+            if row is None or row.state in ("resolved", "dismissed") or (not resolve and row.acked_at):
+                return None
+        sent = self.alert_email(alert_id) if channel != "store" else None
+        if sent is None:
+            with self.store.transaction() as s:
+                row = store_alerts.get(s, alert_id)
+                assert row is not None
+                if resolve:
+                    store_alerts.resolve(s, row, self.clock.now, "md", "dealt with")
+                else:
+                    store_alerts.acknowledge(s, row, self.clock.now, "md", "on it")
+            self.acted["store"] += 1
+            return "store"
+        if channel == "reply":
+            outcome = inbox.apply(self.store, self.config, self.clock.now, self._reply(sent, resolve))
+            assert outcome in ("acknowledge", "resolve"), f"the MD's reply to alert {alert_id}: {outcome}"
+            self.acted["reply"] += 1
+            return channel
+        action = "resolve" if resolve else "ack"
+        found = re.search(
+            rf"http://monitor\.example\.org(/a/{alert_id}/{action}\?t=[0-9a-f]+)", text_of(sent)
+        )
+        assert found, f"alert {alert_id}'s email has no {action} button"
+        with self.web.test_client() as browser:
+            page = browser.get(found.group(1))
+            assert page.status_code == 200, f"alert {alert_id}'s {action} button: {page.status_code}"
+            token = re.search(r'name="csrf_token" value="([^"]+)"', page.get_data(as_text=True))
+            assert token, "the confirm page has no form"
+            done = browser.post(found.group(1), data={"csrf_token": token.group(1), "note": "on it"})
+            assert done.status_code == 200, f"alert {alert_id}'s {action} confirm: {done.status_code}"
+        self.acted["button"] += 1
+        return channel
+
+    def alert_email(self, alert_id: int) -> EmailMessage | None:
+        """The newest email of an alert (to the MD or a deputy), by its reply address."""
+        tag = f"monitor+a{alert_id}-"
+        found = [m for m in self.emails() if tag in str(m.get("Reply-To", ""))]
+        return found[-1] if found else None
+
+    def _reply(self, sent: EmailMessage, resolve: bool) -> bytes:
+        reply = EmailMessage()
+        reply["From"] = "Amara <md@example.org>"
+        reply["To"] = str(sent["Reply-To"])
+        reply["Subject"] = f"Re: {sent['Subject']}"
+        reply["Message-ID"] = f"<{uuid.uuid4().hex}@phone.example.org>"
+        reply["In-Reply-To"] = str(sent["Message-ID"])
+        reply.set_content(("Resolved, spoke to them." if resolve else "On it.") + "\n\n> (quoted alert)\n")
+        return reply.as_bytes()
 
     def digest(self) -> None:
         digest_mod.send_weekly(self.store, self.config, self.clock.now)
