@@ -45,10 +45,8 @@ def decide(ev: Evidence) -> Verdict:
         hits = hits + open_q
     if ev.score("risk_to_life") >= 0.5 and not (q or open_q):
         score *= 0.5  # a farewell "thank you" is not an invitation to reply
-    if ev.score("negative_publicity") >= 0.5 and not (
-        any(h.weight >= 0.75 for h in q + open_q) or offer or praise
-    ):
-        score *= 0.5
+    if ev.score("negative_publicity") >= 0.5 and not (any(h.weight >= 0.75 for h in q + open_q) or offer):
+        score *= 0.5  # thanks inside a complaint is sarcasm ("cheers for the voicemail … top notch")
     harass = ev.score("harassment") >= 0.5
     score *= 0.4 if harass else 1.0
     reasons = reasons_of(hits)
