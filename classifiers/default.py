@@ -173,6 +173,7 @@ class DefaultClassifier:
             hits=self.searcher.search(view.match),
             learned=learned,
             people=find_people(view),
+            second_opinion=self.encoder is not None,
         )
 
     def _decide(self, ev: Evidence) -> Evidence:

@@ -65,6 +65,9 @@ class Evidence:
     learned: Mapping[str, float]  # calibrated learned probabilities, by head
     people: People  # names, handles, relatives and contact details (classifiers.confidentiality)
     encoder: Mapping[str, Opinion] | None = None  # the second stage's opinion, where it ran
+    # whether a second opinion can be had at all (the encoder is installed and on): candidates that
+    # exist only to be confirmed by it (the threat wide head's lower band) are not made without it
+    second_opinion: bool = False
     decided: Mapping[str, Verdict] = field(default_factory=dict)
 
     @property

@@ -304,11 +304,12 @@ How the label modules use them (`classifiers/labels/`, docs/classifiers.md "Firs
 second opinion"): a calibrated score flags an urgent label alone, and stands without the encoder,
 only when confident: risk to life from 0.8 in a text of six words or more that is not thanks (from
 0.7 it adds to a rule cue), threat from 0.9, confidentiality from 0.8. A wide head's score makes a
-*candidate* (risk from 0.43, threat 0.6, confidentiality 0.53, in six words or more, and only
+*candidate* (risk from 0.43, threat 0.35, confidentiality 0.53, in six words or more, and only
 where it holds with the everyday words left out): where the encoder is installed a candidate
 stands only if the encoder's calibrated score reaches the module's `CANDIDATE_BARS` (risk 0.05 when
 the calibrated score is 0.5+ and the wide 0.5+, 0.4 at the wide head's margin, 0.65 below a
-calibrated 0.5; threat 0.2; confidentiality 0.02); without it every candidate stands. Non-urgent
+calibrated 0.5; threat 0.2 from a wide 0.6, 0.45 below; confidentiality 0.02); without it every
+candidate stands, except threat candidates under a wide 0.6, which exist only for the encoder. Non-urgent
 heads flag alone at the calibrated equivalents of their earlier raw thresholds (spam 0.88,
 harassment 0.82, hate 0.7, complaints 0.61, enquiries 0.66).
 

@@ -24,7 +24,10 @@ def decide(ev: Evidence) -> Verdict:
     hits = ev.of(T + "complaint")
     at_org = bool(ev.family("common.target", "addressed", "organisation"))
     direct = text.startswith(("@", ".@"))  # addressed to an account: the model's score stands
-    score = model - (0.0 if hits or direct else NO_CUE_MARGIN) if at_org else model * 0.6
+    # not aimed at the organisation and no complaint cue: the airline model reads any bad day as a
+    # complaint ("three hours I'll never get back", "a year today since we lost Dad"), so alone it
+    # cannot flag (x0.5); the written-corpus head still can
+    score = model - (0.0 if hits or direct else NO_CUE_MARGIN) if at_org else model * (0.6 if hits else 0.49)
     evaluation = ev.of(T + "evaluation") if at_org and ev.has(T + "service") else []
     if evaluation:
         score = max(score, max(h.weight for h in evaluation) * (0.3 + 0.6 * model))

@@ -141,3 +141,18 @@ def test_every_cue_file_loads() -> None:
     for module in labels.MODULES:
         if module.TABLES:
             assert load_cues(module.LABEL).keys() == module.TABLES.keys()
+
+
+def test_the_threat_wide_heads_lower_band_is_a_candidate_only_for_the_encoder() -> None:
+    """Between the wide head's 0.35 and 0.6 a threat candidate exists only to be confirmed by the
+    encoder: without one it is not made (the first stage alone flags no more than before), with
+    one it asks for a second opinion at the band's own bar."""
+    from dataclasses import replace
+
+    ev = _evidence("Nice little place you've got there. Be a pity.")
+    ev = replace(ev, learned={**ev.learned, "threat": 0.1, "threat_wide": 0.45}, hits={})
+    ev = CLF._decide(ev)
+    assert not threat.decide(ev).flagged  # no encoder installed
+    with_encoder = CLF._decide(replace(ev, second_opinion=True))
+    verdict = threat.decide(with_encoder)
+    assert verdict.flagged and verdict.wants_encoder and verdict.bar == 0.45
