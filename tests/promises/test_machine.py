@@ -168,6 +168,7 @@ class Promises(RuleBasedStateMachine):
     def weekly_digest(self) -> None:
         self.w.digest()
 
+    @precondition(lambda self: self.world is not None and bool(self.world.open_alerts()))
     @rule(data=st.data(), resolve=st.booleans(), channel=st.sampled_from(["store", "reply", "button"]))
     def md_acts(self, data: st.DataObject, resolve: bool, channel: str) -> None:
         """The MD acts as the CLI does, by replying to the email, or with its button: each works,
@@ -175,7 +176,8 @@ class Promises(RuleBasedStateMachine):
         open_ids = self.w.open_alerts()
         if not open_ids:
             return
-        alert_id = data.draw(st.sampled_from(open_ids))
+        emailed = [i for i in open_ids if self.w.alert_email(i) is not None] if channel != "store" else []
+        alert_id = data.draw(st.sampled_from(emailed or open_ids))
         if self.w.act(alert_id, resolve, channel) is None:
             return
         from monitor.store import alerts as store_alerts

@@ -415,6 +415,7 @@ interval_minutes = 10
         """The MD acknowledges or resolves an alert: in the store (as `monitor alerts` does), by
         replying to its newest email, or with that email's button (the confirm page, POST).
         Returns the channel used (the store when no email of the alert exists yet), or None."""
+        self.acted[f"asked by {channel}"] += 1
         with self.store.transaction() as s:
             row = store_alerts.get(s, alert_id)
             if row is None or row.state in ("resolved", "dismissed") or (not resolve and row.acked_at):
