@@ -177,6 +177,8 @@ class World:
             if self.transport == "smtp"
             else ""
         )
+        secret = self.root / "imap-password"
+        secret.write_text("unused: the replies are applied directly\n")
         (self.root / "monitor.toml").write_text(
             f"""[monitor]
 state_dir = "state"
@@ -202,7 +204,7 @@ base_url = "http://monitor.example.org"
 [imap]
 host = "127.0.0.1"
 username = "monitor"
-password = {{ env = "IMAP_PASSWORD" }}
+password = {{ file = "{secret}" }}
 reply_to = "monitor@example.org"
 security = "none"
 allow_insecure = true
@@ -219,7 +221,7 @@ interval_minutes = 10
 """,
             encoding="utf-8",
         )
-        self.config = config_mod.load(self.root / "monitor.toml", environ={"IMAP_PASSWORD": "unused"})
+        self.config = config_mod.load(self.root / "monitor.toml", environ={})
         if self.transport == "smtp":
             self._smtp_start()
         self._log = _Collector(self.errors)
