@@ -14,6 +14,7 @@ import pytest
 from classifiers import base as classifier_base
 from connectors import base as connector_base
 from monitor import health
+from monitor.store import alerts as store_alerts
 from tests.promises.world import World, text_of
 
 
@@ -227,3 +228,35 @@ def test_8_emails_and_alerts_show_give_the_item_number_monitor_hide_asks_for(smt
     text, as_json = w.shown()[-2:]
     assert f"Item {item_id}:" in text
     assert json.loads(as_json)["comments"][0]["item_id"] == item_id
+
+
+@pytest.mark.parametrize("channel", ["reply", "button"])
+def test_the_md_acts_from_the_newest_email_after_an_erasure_and_escalation_stops(
+    file_world: World, channel: str
+) -> None:
+    """An alert trimmed by an erasure (its outbox copy rewritten) then escalated to the deputy:
+    the MD's reply to, or button in, the newest email still acknowledges it, and it never
+    escalates again."""
+    w = file_world
+    ann, bo = w.author("ann", "Ann", None), w.author("bo", "Bo", None)
+    w.post(ann, "threat", 3)
+    w.post(bo, "risk", 2)
+    w.poll()
+    [alert_id] = w.open_alerts()
+    w.forget(ann)
+    assert w.alert_email(alert_id) is not None, "the rewritten outbox copy still carries its reply address"
+    w.advance(61)  # not acknowledged within the hour: the deputy is sent it
+
+    def escalations() -> int:
+        with w.store.transaction() as s:
+            row = store_alerts.get(s, alert_id)
+            assert row is not None
+            return int(row.escalations or 0)
+
+    assert escalations() == 1
+    assert w.act(alert_id, resolve=False, channel=channel) == channel
+    with w.store.transaction() as s:
+        row = store_alerts.get(s, alert_id)
+        assert row is not None and row.acked_at is not None and row.state == "acknowledged"
+    w.advance(180)
+    assert escalations() == 1, "escalation stopped once the MD acknowledged"
