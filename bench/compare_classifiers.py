@@ -81,16 +81,20 @@ with open(sys.argv[3], "w", encoding="utf-8") as out:
 """
 
 
+def source_tree(rev: str | None, tmp: Path) -> Path:
+    """This work tree, or revision `rev` exported into `tmp/src` (`git archive`)."""
+    if not rev:
+        return ROOT
+    src = tmp / "src"
+    src.mkdir()
+    archive = subprocess.run(["git", "-C", str(ROOT), "archive", rev], check=True, capture_output=True)
+    subprocess.run(["tar", "-x", "-C", str(src)], input=archive.stdout, check=True)
+    return src
+
+
 def dump(rev: str | None, data: Path, out: Path) -> None:
     with tempfile.TemporaryDirectory(prefix="compare-") as tmp:
-        src = ROOT
-        if rev:
-            src = Path(tmp) / "src"
-            src.mkdir()
-            archive = subprocess.run(
-                ["git", "-C", str(ROOT), "archive", rev], check=True, capture_output=True
-            )
-            subprocess.run(["tar", "-x", "-C", str(src)], input=archive.stdout, check=True)
+        src = source_tree(rev, Path(tmp))
         inputs = Path(tmp) / "inputs.jsonl"
         inputs.write_text("".join(json.dumps(t, ensure_ascii=False) + "\n" for t in texts(data)), "utf-8")
         subprocess.run([sys.executable, "-c", _RUNNER, str(src), str(inputs), str(out)], check=True, cwd=src)

@@ -29,6 +29,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from bench.classifiers import ordinary  # noqa: E402
+from bench.compare_classifiers import source_tree  # noqa: E402
 from classifiers.train import read_counselling  # noqa: E402
 from classifiers.train_risk import written_rows  # noqa: E402
 from monitor.types import LABELS  # noqa: E402
@@ -97,14 +98,7 @@ with open(sys.argv[3], "w", encoding="utf-8") as out:
 
 def dump(rev: str | None, data: Path, writers: Path, out: Path, encoder: bool | None) -> None:
     with tempfile.TemporaryDirectory(prefix="dev-sets-") as tmp:
-        src = ROOT
-        if rev:
-            src = Path(tmp) / "src"
-            src.mkdir()
-            archive = subprocess.run(
-                ["git", "-C", str(ROOT), "archive", rev], check=True, capture_output=True
-            )
-            subprocess.run(["tar", "-x", "-C", str(src)], input=archive.stdout, check=True)
+        src = source_tree(rev, Path(tmp))
         inputs = Path(tmp) / "inputs.jsonl"
         inputs.write_text(
             "".join(json.dumps(r, ensure_ascii=False) + "\n" for r in rows(data, writers)), "utf-8"

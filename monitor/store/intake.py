@@ -49,10 +49,8 @@ def save_page(
         with store.transaction() as session:
             saved = items.save_items(session, page.items, now, keep_raw=keep_raw)
             gone = items.mark_deleted(session, platform, page.deleted, now)
-            items.save_marks(session, account, page.marks, now)
-            billed = _usage(session, account, page, now) if store.spending is store else 0
-        if store.spending is not store:
-            billed = _spend(store.spending, account, page, now)
+            billed = _save_progress(store, session, account, page, now)
+        billed = _spent_elsewhere(store, account, page, now, billed)
         return Intake(saved.new, saved.updated + gone, saved.erased, billed_reads=billed)
     except StorageError as exc:
         log.warning(
@@ -73,20 +71,29 @@ def save_page(
     # Deletions and marks last: if these fail too, the database is down, not an item.
     with store.transaction() as session:
         updated += items.mark_deleted(session, platform, page.deleted, now)
-        items.save_marks(session, account, page.marks, now)
-        billed = _usage(session, account, page, now) if store.spending is store else 0
+        billed = _save_progress(store, session, account, page, now)
         for item, error in failed:
             session.add(_aside_row(account, item, error, now))
-    if store.spending is not store:
-        billed = _spend(store.spending, account, page, now)
+    billed = _spent_elsewhere(store, account, page, now, billed)
     for item, error in failed:
         log.error("%s: item %s set aside, it could not be stored: %s", account, item.external_id, error)
     return Intake(new, updated, erased, tuple(error for _, error in failed), billed)
 
 
-def _spend(store: Store, account: str, page: Page, now: datetime) -> int:
-    """The page's usage, in its own unit of work on `store` (a dry run's real store)."""
-    with store.transaction() as session:
+def _save_progress(store: Store, session: Any, account: str, page: Page, now: datetime) -> int | None:
+    """The page's marks and, where this store records usage, its usage: the reads newly billed.
+
+    None when usage belongs to another store (a dry run's real one): `_spent_elsewhere` records it.
+    """
+    items.save_marks(session, account, page.marks, now)
+    return _usage(session, account, page, now) if store.spending is store else None
+
+
+def _spent_elsewhere(store: Store, account: str, page: Page, now: datetime, billed: int | None) -> int:
+    """After the page's unit of work: its usage, recorded in its own unit on `store.spending`."""
+    if billed is not None:
+        return billed
+    with store.spending.transaction() as session:
         return _usage(session, account, page, now)
 
 

@@ -176,7 +176,7 @@ class Promises(RuleBasedStateMachine):
         open_ids = self.w.open_alerts()
         if not open_ids:
             return
-        emailed = [i for i in open_ids if self.w.alert_email(i) is not None] if channel != "store" else []
+        emailed = sorted(set(open_ids) & set(self.w.alert_emails())) if channel != "store" else []
         alert_id = data.draw(st.sampled_from(emailed or open_ids))
         if self.w.act(alert_id, resolve, channel) is None:
             return

@@ -31,20 +31,21 @@ def database(request: pytest.FixtureRequest) -> str:
     return str(request.param)
 
 
-@pytest.fixture
-def smtp_world(database: str) -> Iterator[World]:
-    world = World(database, "smtp")
+def _started(database: str, transport: str) -> Iterator[World]:
+    world = World(database, transport)
     world.start()
     yield world
     world.close()
+
+
+@pytest.fixture
+def smtp_world(database: str) -> Iterator[World]:
+    yield from _started(database, "smtp")
 
 
 @pytest.fixture
 def file_world(database: str) -> Iterator[World]:
-    world = World(database, "file")
-    world.start()
-    yield world
-    world.close()
+    yield from _started(database, "file")
 
 
 def status(world: World) -> tuple[int, str]:

@@ -455,9 +455,16 @@ interval_minutes = 10
 
     def alert_email(self, alert_id: int) -> EmailMessage | None:
         """The newest email of an alert (to the MD or a deputy), by its reply address."""
-        tag = f"monitor+a{alert_id}-"
-        found = [m for m in self.emails() if tag in str(m.get("Reply-To", ""))]
-        return found[-1] if found else None
+        return self.alert_emails().get(alert_id)
+
+    def alert_emails(self) -> dict[int, EmailMessage]:
+        """Every alert's newest email, by alert id, from one pass over what was sent and written."""
+        newest: dict[int, EmailMessage] = {}
+        for message in self.emails():
+            tagged = re.search(r"monitor\+a(\d+)-", str(message.get("Reply-To", "")))
+            if tagged:
+                newest[int(tagged.group(1))] = message
+        return newest
 
     def _reply(self, sent: EmailMessage, resolve: bool) -> bytes:
         reply = EmailMessage()
