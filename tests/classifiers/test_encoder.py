@@ -132,7 +132,7 @@ def test_a_wide_candidate_stands_without_the_encoder_and_needs_its_bar_with_it()
     ev = replace(clf._evidence(TextInput(text), view, {**row, "risk": 0.6, "risk_wide": 0.7}), decided={})
     alone = clf._decide(ev).decided["risk_to_life"]
     assert alone.flagged and not alone.strong  # the permissive first stage: a candidate …
-    assert alone.bar == 0.05  # … that needs this much of the encoder (calibrated 0.6, wide 0.7)
+    assert alone.bar == 0.1  # … that needs this much of the encoder (calibrated 0.6, wide 0.7)
     assert any("no second opinion" in r for r in alone.reasons)  # … and says it had none
 
     def opinion(score: float) -> dict[str, Opinion]:
@@ -140,10 +140,10 @@ def test_a_wide_candidate_stands_without_the_encoder_and_needs_its_bar_with_it()
 
     rejected = clf._decide(replace(ev, encoder=opinion(0.01))).decided["risk_to_life"]
     assert not rejected.flagged
-    assert any("not confirmed by encoder (0.01, needs 0.05)" in r for r in rejected.reasons)
-    confirmed = clf._decide(replace(ev, encoder=opinion(0.06))).decided["risk_to_life"]
+    assert any("not confirmed by encoder (0.01, needs 0.1)" in r for r in rejected.reasons)
+    confirmed = clf._decide(replace(ev, encoder=opinion(0.12))).decided["risk_to_life"]
     assert confirmed.flagged
-    assert any("confirmed by encoder 0.06, needs 0.05" in r for r in confirmed.reasons)
+    assert any("confirmed by encoder 0.12, needs 0.1" in r for r in confirmed.reasons)
     # a low calibrated score needs a clear opinion
     low = replace(ev, learned={**ev.learned, "risk": 0.3}, encoder=opinion(0.5))
     assert not clf._decide(low).decided["risk_to_life"].flagged

@@ -144,7 +144,7 @@ def test_every_cue_file_loads() -> None:
 
 
 def test_the_threat_wide_heads_lower_band_is_a_candidate_only_for_the_encoder() -> None:
-    """Between the wide head's 0.35 and 0.6 a threat candidate exists only to be confirmed by the
+    """Between the wide head's 0.3 and 0.6 a threat candidate exists only to be confirmed by the
     encoder: without one it is not made (the first stage alone flags no more than before), with
     one it asks for a second opinion at the band's own bar."""
     from dataclasses import replace
@@ -155,4 +155,4 @@ def test_the_threat_wide_heads_lower_band_is_a_candidate_only_for_the_encoder() 
     assert not threat.decide(ev).flagged  # no encoder installed
     with_encoder = CLF._decide(replace(ev, second_opinion=True))
     verdict = threat.decide(with_encoder)
-    assert verdict.flagged and verdict.wants_encoder and verdict.bar == 0.45
+    assert verdict.flagged and verdict.wants_encoder and verdict.bar == threat.CANDIDATE_BARS[-1][2] == 0.3
