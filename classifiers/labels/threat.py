@@ -24,6 +24,7 @@ WIDE_AT = 0.3  # the wide head's calibrated score that makes a candidate …
 CANDIDATE_BARS = ((0.0, 0.6, 0.2), (0.0, 0.0, 0.3))
 LOW_WIDE = 0.6  # below this a wide candidate needs the encoder and a text not the writer's crisis
 TWO_CUES = 0.15  # two implied cues together ("found his address" + "tick tock")
+KIND_BAR = 0.3  # the encoder score a confident learned threat needs beside well-wishing and no cue
 
 
 def decide(ev: Evidence) -> Verdict:
@@ -42,6 +43,9 @@ def decide(ev: Evidence) -> Verdict:
         # the lower band exists for the encoder to raise: without it, no candidate (as before); and
         # "if i'm not online next week you'll know why" is risk, not threat
         say = replace(say, candidate=False)
+    if say.confident and not hits and ev.has("threat.kind"):
+        # well-wishing and no cue: the learned score alone is not enough; the encoder may confirm it
+        say = replace(say, confident=False, candidate=ev.second_opinion, bar=KIND_BAR)
     if (say.confident or say.candidate) and not ev.author_is_org:
         score = max(score, 0.55 if ev.ml("threat") < 0.95 else 0.7)
         reasons.append(say.reason)
