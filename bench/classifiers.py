@@ -311,7 +311,9 @@ def main() -> int:
         print(f"{name:<{width}}  {value:<28}  {target:<18}  {note}")
 
     if args.families:
-        print("\nheld-out written corpora by family (30% of the corpora of the last two rounds, never trained on)")
+        print(
+            "\nheld-out written corpora by family (30% of the corpora of the last two rounds, never trained on)"
+        )
         fams: dict[tuple[str, str], list[tuple[dict[str, Any], Any]]] = collections.defaultdict(list)
         for r, c in zip(held, res, strict=True):
             fams[(str(r["_source"])[8:-6], str(r.get("family")))].append((r, c))
