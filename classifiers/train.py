@@ -263,8 +263,23 @@ def refresh_card(path: Path) -> None:
 
 def learned_section(models: Path) -> str:
     """The model card's part on ``risk.npz`` and the encoder heads, from the figures written beside them."""
+    from classifiers.encoder import FEATURE_LAYERS
+    from classifiers.labels import confidentiality_risk as conf
+    from classifiers.labels import risk_to_life as risk
+    from classifiers.labels import threat
     from classifiers.train_risk import HEAD_LABELS, WIDE_HEADS
 
+    def bars(module: Any) -> str:
+        rows = module.CANDIDATE_BARS
+        return ", ".join(
+            f"{b:g}"
+            + (f" from a calibrated {at:g}" if at else "")
+            + (f" {'and' if at else 'from'} a wide {wide:g}" if wide else "")
+            + (" otherwise" if not (at or wide) and len(rows) > 1 else "")
+            for at, wide, b in rows
+        )
+
+    layers = ", ".join(map(str, FEATURE_LAYERS[:-1])) + f" and {FEATURE_LAYERS[-1]}"
     head_labels = {**HEAD_LABELS, **{w: HEAD_LABELS[h] + " (wide)" for w, h in WIDE_HEADS.items()}}
 
     def load(name: str) -> dict[str, Any]:
@@ -323,21 +338,25 @@ Reliability (out of fold; mean predicted → observed rate (items), bins of 0.1 
 {reliab}
 
 How the label modules use them (`classifiers/labels/`, docs/classifiers.md "First stage and
-second opinion"): a calibrated score flags an urgent label alone, and stands without the encoder,
-only when confident: risk to life from 0.8 in a text of six words or more that is not thanks (from
-0.7 it adds to a rule cue), threat from 0.9, confidentiality from 0.8. A wide head's score makes a
-*candidate* (risk from 0.43, threat 0.35, confidentiality 0.53, in six words or more, and only
-where it holds with the everyday words left out): where the encoder is installed a candidate
-stands only if the encoder's calibrated score reaches the module's `CANDIDATE_BARS` (risk 0.05 when
-the calibrated score is 0.5+ and the wide 0.5+, 0.4 at the wide head's margin, 0.65 below a
-calibrated 0.5; threat 0.2 from a wide 0.6, 0.45 below; confidentiality 0.02); without it every
-candidate stands, except threat candidates under a wide 0.6, which exist only for the encoder. Non-urgent
-heads flag alone at the calibrated equivalents of their earlier raw thresholds (spam 0.88,
-harassment 0.82, hate 0.7, complaints 0.61, enquiries 0.66).
+second opinion"; the figures here are read from the modules when the card is written): a
+calibrated score flags an urgent label alone, and stands without the encoder, only when confident:
+risk to life from {risk.LEARNED_ALONE:g} in a text of {risk.LEARNED_ALONE_WORDS} words or more that is
+not thanks (from {risk.LEARNED_WITH_CUE:g} it adds to a rule cue), threat from {threat.LEARNED_ALONE:g}
+(not beside well-wishing with no threat cue), confidentiality from {conf.LEARNED_ALONE:g} (where the
+text mentions someone it could be about). A wide head's score makes a *candidate* (risk from
+{risk.WIDE_AT:g}, threat {threat.WIDE_AT:g}, confidentiality {conf.WIDE_AT:g}, in six words or more, and only where
+it holds with the everyday words left out): where the encoder is installed a candidate stands only
+if the encoder's calibrated score reaches the module's `CANDIDATE_BARS` (risk {bars(risk)};
+threat {bars(threat)}; confidentiality {bars(conf)}), and a flag on one weak risk cue needs
+{risk.WEAK_BAR:g}; without the encoder every candidate stands, except threat candidates under a wide
+{threat.LOW_WIDE:g}, which exist only for the encoder. Non-urgent heads flag alone at the calibrated
+equivalents of their earlier raw thresholds (spam 0.88, harassment 0.82, hate 0.7, complaints
+0.61, enquiries 0.66).
 
 **Sentence encoder heads** (`encoder_heads.npz`, `classifiers/train_encoder.py`): all-MiniLM-L6-v2
-(Apache-2.0, revision 1110a243, hashes pinned in `classifiers/encoder.py`) mean-pooled
-embeddings, one logistic regression per urgent label (balanced classes, C=4) on the same written
+(Apache-2.0, revision 1110a243, hashes pinned in `classifiers/encoder.py`): the output of its
+layers {layers}, each mean pooled and L2-normalised, side by side ({384 * len(FEATURE_LAYERS):,}
+features); one logistic regression per urgent label (balanced classes, C=4) on the same written
 comments and every ordinary train-split post (about 31,000), Platt-calibrated on out-of-fold
 scores. The **confirmation bar** of each head is the score that keeps 97% of the written positives
 out of fold: a flag that rests on one weak cue stands only above it (a wide-head candidate needs

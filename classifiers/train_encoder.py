@@ -18,7 +18,7 @@ from pathlib import Path
 
 import numpy as np
 
-from classifiers.encoder import Encoder, find_model, read_verified
+from classifiers.encoder import FEATURE_LAYERS, Encoder, find_model, read_verified
 from classifiers.train_risk import _target, reliability, written_rows
 
 log = logging.getLogger(__name__)
@@ -91,7 +91,12 @@ def train_encoder(data: Path, out: Path, extra: Sequence[Path] = ()) -> dict[str
         log.info("encoder head %s: %s", label, {k: v for k, v in head_stats.items() if k != "reliability"})
     out.mkdir(parents=True, exist_ok=True)
     np.savez_compressed(
-        out / "encoder_heads.npz", names=np.array(names), weights=weights, bias=bias, bars=bars
+        out / "encoder_heads.npz",
+        names=np.array(names),
+        weights=weights,
+        bias=bias,
+        bars=bars,
+        layers=np.array(FEATURE_LAYERS),
     )
     (out / "encoder_stats.json").write_text(
         json.dumps(stats, indent=1, sort_keys=True) + "\n", encoding="utf-8"
@@ -100,17 +105,19 @@ def train_encoder(data: Path, out: Path, extra: Sequence[Path] = ()) -> dict[str
 
 
 def _embed_cached(encoder: Encoder, texts: list[str]) -> np.ndarray:
-    """Embeddings of ``texts``, cached by their hash (embedding 20,000 texts takes ~15 minutes)."""
+    """The heads' features of ``texts`` (:meth:`Encoder.features`), cached by the texts' hash and
+    the layers (40,000 texts take about ten minutes)."""
     import hashlib
 
     from classifiers.prefilter import cache_dir
 
     key = hashlib.sha256("\x00".join(texts).encode("utf-8", "replace")).hexdigest()[:16]
-    path = cache_dir() / f"encoder-embeddings-{key}.npy"
+    layers = "-".join(map(str, FEATURE_LAYERS))
+    path = cache_dir() / f"encoder-features-{layers}-{key}.npy"
     if path.is_file():
         return np.asarray(np.load(path))
     log.info("embedding %d texts (about %d minutes on one core)", len(texts), len(texts) // 1500 + 1)
-    emb = encoder.embed(texts)
+    emb = encoder.features(texts)
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
         np.save(path, emb)

@@ -27,9 +27,14 @@ LEARNED_ALONE = 0.8  # calibrated learned risk that flags alone and stands (six 
 WIDE_AT = 0.43  # the wide head's calibrated score that makes a candidate (its raw 0.35; the old head flagged alone from 0.45)
 # the encoder score a candidate resting on the wide head needs, by its (calibrated, wide) scores:
 # a middling calibrated score needs only a little agreement, a low one a clear opinion, and a
-# candidate at the wide head's margin (0.43-0.5) a fair one (round 4's retrained encoder heads:
-# 0.1 for the first, which was 0.05 and let an ordinary post through at 0.09)
-CANDIDATE_BARS = ((0.5, 0.5, 0.1), (0.5, 0.0, 0.4), (0.0, 0.0, 0.65))
+# candidate at the wide head's margin (0.43-0.5) a fair one (round 5's heads, which read three of
+# the encoder's layers: 0.15 for the first; 0.1 let "Jason Aldean being on a Thursday makes me
+# really not want to go" through at 0.11)
+CANDIDATE_BARS = ((0.5, 0.5, 0.15), (0.5, 0.0, 0.4), (0.0, 0.0, 0.65))
+# a flag on one weak cue (or a wide candidate beside a risk-family cue) needs this much of the
+# encoder: its heads' own bar (97% of written positives, 0.04 for round 5's) let a concert-goer's
+# "last night may have been my last Digi concert … thank you for everything" through at 0.08
+WEAK_BAR = 0.1
 LEARNED_ALONE_WORDS = 6  # … in a text of this many words that is not thanks
 LEARNED_WITH_CUE = 0.7  # calibrated learned risk that adds to a rule cue
 SUPPORT = 0.25  # a risk-family cue this heavy beside a wide-head candidate lowers its bar to confirmation
@@ -115,7 +120,7 @@ def decide(ev: Evidence) -> Verdict:
     # weak: a single weak cue (the encoder's confirmation bar) or the wide head's candidate (its
     # bar, or the confirmation bar where a cue of a risk family stands beside it)
     supported = any(w >= SUPPORT for _, f, w in rule_kept if f in FAMILY_NAMES)
-    bar = candidate_bar if rule_score < 0.5 and not supported else None
+    bar = candidate_bar if rule_score < 0.5 and not supported else WEAK_BAR
     cues = [
         h.reason()
         for h, f, w in sorted(kept, key=lambda t: -t[2])

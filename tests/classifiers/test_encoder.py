@@ -134,7 +134,7 @@ def test_a_wide_candidate_stands_without_the_encoder_and_needs_its_bar_with_it()
     ev = replace(clf._evidence(TextInput(text), view, {**row, "risk": 0.6, "risk_wide": 0.7}), decided={})
     alone = clf._decide(ev).decided["risk_to_life"]
     assert alone.flagged and not alone.strong  # the permissive first stage: a candidate …
-    assert alone.bar == 0.1  # … that needs this much of the encoder (calibrated 0.6, wide 0.7)
+    assert alone.bar == 0.15  # … that needs this much of the encoder (calibrated 0.6, wide 0.7)
     assert any("no second opinion" in r for r in alone.reasons)  # … and says it had none
 
     def opinion(score: float) -> dict[str, Opinion]:
@@ -142,10 +142,10 @@ def test_a_wide_candidate_stands_without_the_encoder_and_needs_its_bar_with_it()
 
     rejected = clf._decide(replace(ev, encoder=opinion(0.01))).decided["risk_to_life"]
     assert not rejected.flagged
-    assert any("not confirmed by encoder (0.01, needs 0.1)" in r for r in rejected.reasons)
-    confirmed = clf._decide(replace(ev, encoder=opinion(0.12))).decided["risk_to_life"]
+    assert any("not confirmed by encoder (0.01, needs 0.15)" in r for r in rejected.reasons)
+    confirmed = clf._decide(replace(ev, encoder=opinion(0.17))).decided["risk_to_life"]
     assert confirmed.flagged
-    assert any("confirmed by encoder 0.12, needs 0.1" in r for r in confirmed.reasons)
+    assert any("confirmed by encoder 0.17, needs 0.15" in r for r in confirmed.reasons)
     # a low calibrated score needs a clear opinion
     low = replace(ev, learned={**ev.learned, "risk": 0.3}, encoder=opinion(0.5))
     assert not clf._decide(low).decided["risk_to_life"].flagged
@@ -194,16 +194,25 @@ def test_numpy_forward_pass_matches_transformers(tmp_path: Path) -> None:
         return_tensors="pt",
     )
     with torch.no_grad():
-        hidden = model(**batch).last_hidden_state
+        out = model(**batch, output_hidden_states=True)
     mask = batch["attention_mask"].unsqueeze(-1).float()
-    pooled = torch.nn.functional.normalize((hidden * mask).sum(1) / mask.sum(1), dim=1).numpy()
-    assert np.abs(pooled - ours).max() < 1e-4
+
+    def pooled(hidden: Any) -> Any:
+        return torch.nn.functional.normalize((hidden * mask).sum(1) / mask.sum(1), dim=1).numpy()
+
+    assert np.abs(pooled(out.last_hidden_state) - ours).max() < 1e-4
+    # the heads' features: the same pooling over the middle layers too (hidden_states[0] is the embeddings)
+    features = enc.Encoder(read_verified(path)).features(texts)
+    theirs = np.concatenate([pooled(out.hidden_states[n]) for n in enc.FEATURE_LAYERS], axis=1)
+    assert features.shape == (len(texts), 384 * len(enc.FEATURE_LAYERS))
+    assert np.abs(theirs - features).max() < 1e-4
 
 
 @needs_model
 def test_the_shipped_heads_load_with_the_encoder() -> None:
     heads = load_encoder(required=True)
     assert heads is not None
+    assert heads.layers == enc.FEATURE_LAYERS  # trained on the features the encoder gives them
     [opinion] = heads.predict(["I can't do this any more, I've written my letters"])
     assert set(opinion) == {"risk_to_life", "threat", "confidentiality_risk"}
     assert all(0.0 <= o.score <= 1.0 for o in opinion.values())
@@ -221,3 +230,24 @@ def test_an_unpacked_copy_that_was_changed_is_refused(
     (tmp_path / "dir" / "tokenizer.json").write_bytes(b"{ }")
     with pytest.raises(EncoderRefused, match=r"refusing .*tokenizer\.json"):
         enc.verified_files(tmp_path / "dir")
+
+
+def test_heads_for_other_features_are_refused(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import io
+
+    from classifiers import encoder as module
+
+    buf = io.BytesIO()
+    np.savez(
+        buf,
+        names=np.array(["threat"]),
+        weights=np.zeros((384, 1)),
+        bias=np.zeros(1),
+        bars=np.zeros((2, 1)),
+        layers=np.array([2, 4, 6]),
+    )
+    (tmp_path / "models").mkdir()
+    (tmp_path / "models" / "encoder_heads.npz").write_bytes(buf.getvalue())
+    monkeypatch.setattr(module.resources, "files", lambda _package: tmp_path)
+    with pytest.raises(EncoderRefused, match=r"expect 384 features.*retrain"):
+        module.load_heads()
