@@ -216,6 +216,18 @@ def test_the_shipped_heads_load_with_the_encoder() -> None:
     [opinion] = heads.predict(["I can't do this any more, I've written my letters"])
     assert set(opinion) == {"risk_to_life", "threat", "confidentiality_risk"}
     assert all(0.0 <= o.score <= 1.0 for o in opinion.values())
+    # each head reads its own label: the crisis, the threat and the disclosure each top their own head
+    crisis, threat, leak, ordinary = heads.predict(
+        [
+            "I've given the dog to my sister and written my letters. Nobody should blame themselves.",
+            "I know which car is your counsellor's. Shame if something happened to it on the way home.",
+            "Saw Dave Morgan from my street going into the counselling rooms for his depression sessions",
+            "Lovely walk along the canal this morning, the herons were out",
+        ]
+    )
+    for label, text in (("risk_to_life", crisis), ("threat", threat), ("confidentiality_risk", leak)):
+        assert text[label].score > 0.5 > ordinary[label].score, label
+        assert text[label].score == max(o[label].score for o in (crisis, threat, leak, ordinary)), label
 
 
 def test_an_unpacked_copy_that_was_changed_is_refused(
