@@ -17,6 +17,9 @@ LEARNED_ALONE = 0.66  # the calibrated learned enquiry head flags by itself
 OPEN_WITH = 0.5  # a learned enquiry score that lets an open question ("is it on?") ask the organisation
 OFF_TOPIC = 0.6  # an open question with neither a topic word nor that score counts this much
 T = f"{LABEL}."
+_OTHERS = re.compile(
+    r"(?:unrhyw un|oes rhywun|rhywun|unrhyw) yn gwybod|\bkto(?:s)? wie|\bwie kto(?:s)?|\bczy kto(?:s)?|\bczy to\b"
+)
 _WHO_IS_THAT = re.compile(
     r"(?:is|was) (?:that|this) ((?:you|u)(?![a-z'])|the \w+ (?:twins|brothers|sisters)\b)?"
 )
@@ -33,7 +36,7 @@ def decide(ev: Evidence) -> Verdict:
     open_q = [h for h in open_q if not _who_is_that(ev, h)]
     q = [h for h in ev.of(T + "question") if not text[: h.start].endswith("why ")]
     q = [h for h in q if asking or h.what != "question or request for the organisation"]
-    q += ev.of(T + "ask")
+    q += [h for h in ev.of(T + "ask") if not _asks_others(text, h)]
     offer = ev.of(T + "offer")
     if ev.score("negative_publicity") >= 0.5:
         offer = [h for h in offer if "donat" not in h.text]  # "don't donate a penny" is a boycott
@@ -54,6 +57,14 @@ def decide(ev: Evidence) -> Verdict:
     if score < 0.55 and learned >= LEARNED_ALONE and not harass:
         score, reasons = 0.55, [*reasons, f"learned enquiry score {learned:.2f}"]
     return Verdict(score, tuple(reasons))
+
+
+def _asks_others(text: str, hit: Hit) -> bool:
+    """A Welsh or Polish question put to the other commenters ("oes rhywun yn gwybod pryd …?",
+    "ktoś wie, czy …?") or about who someone is ("czy to Paweł …?"), not to the organisation."""
+    if hit.what != "question in Welsh or Polish":
+        return False
+    return bool(_OTHERS.search(text[max(0, hit.start - 30) : hit.start + 25]))
 
 
 def _who_is_that(ev: Evidence, hit: Hit) -> bool:
