@@ -11,6 +11,7 @@ the group `monitor.classifiers` whose value is a zero-argument factory or class.
 from __future__ import annotations
 
 import importlib
+import inspect
 from collections.abc import Callable, Sequence
 from importlib.metadata import entry_points
 from typing import Any, Protocol, runtime_checkable
@@ -52,8 +53,9 @@ def notices(classifier: Classifier) -> tuple[str, ...]:
     return tuple(str(n) for n in getattr(classifier, "notices", ()))
 
 
-def load(name: str = "default", **options: Any) -> Classifier:
-    """Create the classifier registered as `name`, passing `options` from the config."""
+def load(name: str = "default", *, organisation: str | None = None, **options: Any) -> Classifier:
+    """Create the classifier registered as `name`, passing `options` from the config, and the
+    organisation's name (``[general] organisation``) to a backend that takes one."""
     target = available().get(name)
     if target is None:
         known = ", ".join(sorted(available()))
@@ -63,4 +65,6 @@ def load(name: str = "default", **options: Any) -> Classifier:
         factory: Callable[..., Classifier] = getattr(importlib.import_module(module_name), attr)
     except (ImportError, AttributeError) as exc:
         raise ClassifierError(f"classifier {name!r} cannot be loaded: {exc}") from exc
+    if organisation is not None and "organisation" in inspect.signature(factory).parameters:
+        options = {"organisation": organisation, **options}
     return factory(**options)

@@ -28,7 +28,9 @@ __all__ = [
     "find_people",
     "first_names",
     "health_spans",
+    "is_own_name",
     "mask",
+    "name_words",
     "nhs_number_valid",
     "org_name_word",
     "sensitive_spans",
@@ -246,8 +248,25 @@ class People:
         ]
 
 
-def find_people(norm: Normalised) -> People:
-    return People(tuple(_people(norm)), tuple(contact_spans(norm.cased)))
+def find_people(norm: Normalised, own_name: frozenset[str] = frozenset()) -> People:
+    """The people and contact details in one text. ``own_name``: the words of the organisation's
+    own name (:func:`name_words`); a "name" made only of them is the organisation ("Thank you
+    One Step 💚"), not a person."""
+    persons = [
+        p for p in _people(norm) if not (own_name and is_own_name(norm.cased[p.start : p.end], own_name))
+    ]
+    return People(tuple(persons), tuple(contact_spans(norm.cased)))
+
+
+def name_words(organisation: str | None) -> frozenset[str]:
+    """The lower-cased words of an organisation's name ("One Step Counselling and Therapies C.I.C")."""
+    return frozenset(w for w in re.findall(r"[^\W\d_]+", (organisation or "").lower()) if len(w) > 1)
+
+
+def is_own_name(text: str, own_name: frozenset[str]) -> bool:
+    """Whether ``text`` (a name found in a comment) is made only of the organisation's name words."""
+    words = re.findall(r"[^\W\d_]+", text.lower())
+    return bool(words) and all(w in own_name for w in words)
 
 
 _HEALTH: Table = load_cues("confidentiality_risk")["health"]

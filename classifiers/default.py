@@ -20,7 +20,7 @@ from typing import Any
 import numpy as np
 
 from classifiers import labels, sensitive
-from classifiers.confidentiality import find_people, health_spans
+from classifiers.confidentiality import find_people, health_spans, name_words
 from classifiers.cues import Searcher
 from classifiers.encoder import (
     ENCODER_MISSING,
@@ -75,14 +75,23 @@ class DefaultClassifier:
 
     Options: ``thresholds={label: t}``; ``encoder``: ``true`` (default: the sentence encoder's
     second opinion where it is installed), ``false`` (first stage only) or ``"required"``
-    (refuse to start without it, or with a model file whose hash differs).
+    (refuse to start without it, or with a model file whose hash differs); ``organisation``:
+    the organisation's name, whose words are never taken for a person's name (the pipeline
+    passes ``[general] organisation``).
     """
 
     name = "default"
 
     def __init__(
-        self, thresholds: Mapping[str, float] | None = None, encoder: bool | str = True, **options: Any
+        self,
+        thresholds: Mapping[str, float] | None = None,
+        encoder: bool | str = True,
+        organisation: str | None = None,
+        **options: Any,
     ) -> None:
+        # the organisation's own name is never a person ("Thank you One Step 💚"); the pipeline
+        # passes [general] organisation
+        self.own_name = name_words(organisation)
         if options:
             raise ClassifierError(f"default classifier: unknown options {sorted(options)}")
         self.thresholds = {label: 0.5 for label in (*LABELS, *SCORE_ONLY)}
@@ -172,7 +181,7 @@ class DefaultClassifier:
             author_is_org=item.author_is_org,
             hits=self.searcher.search(view.match),
             learned=learned,
-            people=find_people(view),
+            people=find_people(view, self.own_name),
             second_opinion=self.encoder is not None,
         )
 

@@ -34,6 +34,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from classifiers.confidentiality import is_own_name, name_words
 from classifiers.cues import quote
 from monitor.errors import ClassifierError
 from monitor.types import LABELS, SCORE_ONLY, Classification, Span, TextInput
@@ -85,6 +86,7 @@ class TransformersClassifier:
         local_files_only: bool = True,
         thresholds: Mapping[str, float] | None = None,
         fallback: str = "default",
+        organisation: str | None = None,
     ) -> None:
         try:
             import torch
@@ -104,7 +106,8 @@ class TransformersClassifier:
         self.local_files_only = local_files_only
         self.thresholds = {label: 0.5 for label in (*LABELS, *SCORE_ONLY)}
         self.thresholds.update({k: float(v) for k, v in (thresholds or {}).items()})
-        self.fallback = load(fallback) if fallback else None
+        self.own_name = name_words(organisation)
+        self.fallback = load(fallback, organisation=organisation) if fallback else None
         self.notices: tuple[str, ...] = tuple(getattr(self.fallback, "notices", ()))
         self.models = [self._load(label, spec) for label, spec in (models or {}).items()]
         if not self.models and self.fallback is None:
@@ -181,6 +184,8 @@ class TransformersClassifier:
                     reasons[i][lm.label] = (f"model {short} score {p:.2f}",)
                 continue
             for i, found in enumerate(self._entities(lm, texts)):
+                # the organisation's own name is not a person ("Thank you One Step")
+                found = [e for e in found if not is_own_name(texts[i][e.start : e.end], self.own_name)]
                 if not found:
                     continue
                 spans[i].extend(Span(e.start, e.end, _span_kind(e.group)) for e in found)

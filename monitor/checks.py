@@ -26,7 +26,10 @@ def offline(config: Config) -> Offline:
     from classifiers.base import load, notices
 
     try:
-        warnings = notices(load(config.classifier.backend, **dict(config.classifier.options)))
+        classifier = load(
+            config.classifier.backend, organisation=config.organisation, **dict(config.classifier.options)
+        )
+        warnings = notices(classifier)
     except MonitorError as exc:
         problems.append(f"classifier: {exc}")
     from alerts import render

@@ -85,7 +85,8 @@ class Context:
 
 def build_context(config: Config, store: Store, *, clock: Clock = utcnow) -> Context:
     options = dict(config.classifier.options)
-    return Context(config, store, load_classifier(config.classifier.backend, **options), clock)
+    classifier = load_classifier(config.classifier.backend, organisation=config.organisation, **options)
+    return Context(config, store, classifier, clock)
 
 
 def account_of(cfg: AccountConfig) -> Account:

@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 
 from classifiers.confidentiality import contact_spans, mask, nhs_number_valid
@@ -131,3 +133,37 @@ def test_an_identifying_description_counts_as_a_person(text: str) -> None:
 )
 def test_a_description_alone_is_not_a_leak(text: str) -> None:
     assert _conf(text) < 0.5
+
+
+def test_the_organisations_own_name_is_not_a_person() -> None:
+    """"Thank you One Step" after a recovery story named the charity, not a client or counsellor:
+    with the organisation's name known it is no confidentiality risk; a counsellor's name still is."""
+    thanks = "counselling here saved my life in 2023, no exaggeration. Thank you One Step 💚"
+    named = "counselling here saved my life in 2023, no exaggeration. Thank you Rachel 💚"
+    assert "confidentiality_risk" in _result(thanks).labels  # unknown, "One Step" reads as a name
+    own = DefaultClassifier(encoder=False, organisation="One Step Counselling and Therapies C.I.C")
+    [thanked, counsellor] = own.classify([TextInput(thanks), TextInput(named)])
+    assert "confidentiality_risk" not in thanked.labels
+    assert "confidentiality_risk" in counsellor.labels
+    assert any("person identified (R.)" in r for r in counsellor.reasons["confidentiality_risk"])
+
+
+def test_the_pipeline_tells_the_classifier_the_organisations_name(tmp_path: Path) -> None:
+    from classifiers.base import load
+    from monitor import config as config_module
+    from monitor import pipeline
+    from monitor.store.db import open_store
+
+    demo = config_module.load_demo(state_dir=tmp_path / "state")
+    store = open_store(f"sqlite:///{tmp_path / 'monitor.db'}")
+    try:
+        ctx = pipeline.build_context(demo, store)
+    finally:
+        store.close()
+    assert isinstance(ctx.classifier, DefaultClassifier)
+    assert {"elmfield", "wellbeing"} <= ctx.classifier.own_name  # [general] organisation of the demo
+    [verdict] = ctx.classifier.classify(
+        [TextInput("counselling here saved my life in 2023, no exaggeration. Thank you Elmfield 💚")]
+    )
+    assert "confidentiality_risk" not in verdict.labels
+    assert load("default", encoder=False).own_name == frozenset()  # no name given, none assumed
