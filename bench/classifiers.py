@@ -239,7 +239,11 @@ def main() -> int:
     demo_path = ROOT / "monitor" / "demo" / "comments.jsonl"
     demo = [json.loads(line) for line in demo_path.read_text(encoding="utf-8").splitlines() if line]
     demo = [d for d in demo if "labels" in d]
-    label_rows(rows, "demo set", demo, run(clf, [item(d) for d in demo]))
+    # as the demo runs it: the classifier knows the demo organisation's name (pipeline.build_context)
+    from monitor.config import load_demo
+
+    demo_clf: Any = load(args.classifier, organisation=load_demo().organisation, **options)
+    label_rows(rows, "demo set", demo, run(demo_clf, [item(d) for d in demo]))
 
     for name in ("dev6a", "dev6b"):  # the writers' dev sets of this round, where present
         path = args.writers / f"{name}.jsonl"
