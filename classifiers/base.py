@@ -55,7 +55,7 @@ def notices(classifier: Classifier) -> tuple[str, ...]:
 
 def load(name: str = "default", *, organisation: str | None = None, **options: Any) -> Classifier:
     """Create the classifier registered as `name`, passing `options` from the config, and the
-    organisation's name (``[general] organisation``) to a backend that takes one."""
+    organisation's name (``[monitor] organisation``) to a backend that takes one."""
     target = available().get(name)
     if target is None:
         known = ", ".join(sorted(available()))

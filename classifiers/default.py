@@ -77,7 +77,7 @@ class DefaultClassifier:
     second opinion where it is installed), ``false`` (first stage only) or ``"required"``
     (refuse to start without it, or with a model file whose hash differs); ``organisation``:
     the organisation's name, whose words are never taken for a person's name (the pipeline
-    passes ``[general] organisation``).
+    passes ``[monitor] organisation``).
     """
 
     name = "default"
@@ -90,7 +90,7 @@ class DefaultClassifier:
         **options: Any,
     ) -> None:
         # the organisation's own name is never a person ("Thank you One Step 💚"); the pipeline
-        # passes [general] organisation
+        # passes [monitor] organisation
         self.own_name = name_words(organisation)
         if options:
             raise ClassifierError(f"default classifier: unknown options {sorted(options)}")
