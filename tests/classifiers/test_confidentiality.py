@@ -136,7 +136,7 @@ def test_a_description_alone_is_not_a_leak(text: str) -> None:
 
 
 def test_the_organisations_own_name_is_not_a_person() -> None:
-    """"Thank you One Step" after a recovery story named the charity, not a client or counsellor:
+    """A "Thank you One Step" after a recovery story named the charity, not a client or counsellor:
     with the organisation's name known it is no confidentiality risk; a counsellor's name still is."""
     thanks = "counselling here saved my life in 2023, no exaggeration. Thank you One Step 💚"
     named = "counselling here saved my life in 2023, no exaggeration. Thank you Rachel 💚"
