@@ -346,7 +346,7 @@ class EncoderHeads:
 
     encoder: Encoder
     names: tuple[str, ...]
-    weights: npt.NDArray[np.float32]  # (384, heads)
+    weights: npt.NDArray[np.float32]  # (384 per layer read, heads)
     bias: npt.NDArray[np.float32]
     confirm: Mapping[str, float]  # per label: the bar that keeps 97% of the written positives
     layers: tuple[int, ...] = (6,)  # the encoder layers the heads read (FEATURE_LAYERS when trained)

@@ -26,9 +26,8 @@ def offline(config: Config) -> Offline:
     from classifiers.base import load, notices
 
     try:
-        classifier = load(
-            config.classifier.backend, organisation=config.organisation, **dict(config.classifier.options)
-        )
+        options = {"organisation": config.organisation, **dict(config.classifier.options)}
+        classifier = load(config.classifier.backend, **options)
         warnings = notices(classifier)
     except MonitorError as exc:
         problems.append(f"classifier: {exc}")

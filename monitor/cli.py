@@ -281,7 +281,7 @@ def classify(obj: Obj, text: str | None, jsonl: Any, backend: str | None) -> Non
             if obj.config_path or os.environ.get("MONITOR_CONFIG"):
                 cfg = obj.config()
                 backend, options = cfg.classifier.backend, dict(cfg.classifier.options)
-                options["organisation"] = cfg.organisation
+                options = {"organisation": cfg.organisation, **options}
     classifier = load(backend, **options)
     if text is not None:
         result = classifier.classify([TextInput(text)])[0]

@@ -19,8 +19,8 @@ LEARNED_ALONE = 0.8
 WIDE_AT = 0.3  # the wide head's calibrated score that makes a candidate …
 # … which stands where the encoder's score reaches 0.2 (from the wide head's 0.6), or 0.4 below
 # that. Round 5's heads read three of the encoder's layers: at 0.4 they keep every held-out threat
-# round 4's heads kept at 0.3, and one more, and let through "Going to see Paper Towns on
-# Saturday. I'm hoping it does the book justice" (0.62), the one ordinary post that reaches 0.3
+# round 4's heads kept at 0.3, and one more. One ordinary validation post passes it: "Going to see
+# Paper Towns on Saturday. I'm hoping it does the book justice" (0.62)
 CANDIDATE_BARS = ((0.0, 0.6, 0.2), (0.0, 0.0, 0.4))
 LOW_WIDE = 0.6  # below this a wide candidate needs the encoder and a text not the writer's crisis
 TWO_CUES = 0.15  # two implied cues together ("found his address" + "tick tock")
