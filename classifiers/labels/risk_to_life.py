@@ -35,6 +35,8 @@ CANDIDATE_BARS = ((0.5, 0.5, 0.15), (0.5, 0.0, 0.4), (0.0, 0.0, 0.65))
 # encoder: its heads' own bar (97% of written positives, 0.04 for round 5's) let a concert-goer's
 # "last night may have been my last Digi concert … thank you for everything" through at 0.08
 WEAK_BAR = 0.1
+# a wide candidate in a complaint (learned complaint score from 0.6) needs the encoder's 0.65
+COMPLAINT_AT, COMPLAINT_BAR = 0.6, 0.65
 LEARNED_ALONE_WORDS = 6  # … in a text of this many words that is not thanks
 LEARNED_WITH_CUE = 0.7  # calibrated learned risk that adds to a rule cue
 SUPPORT = 0.25  # a risk-family cue this heavy beside a wide-head candidate lowers its bar to confirmation
@@ -83,7 +85,11 @@ def _cues(ev: Evidence) -> tuple[list[tuple[Hit, str, float]], list[str], float 
         notes.append(say.reason)
     elif ev.ml("risk") >= LEARNED_WITH_CUE:
         tagged.append((_LEARNED, "learned", 0.3))
-    return tagged, notes, say.bar
+    bar = say.bar
+    if say.candidate and bar is not None and ev.ml("negative_publicity") >= COMPLAINT_AT:
+        # a complaint's "won't be going back" is a customer leaving: a candidate needs a clear opinion
+        bar = max(bar, COMPLAINT_BAR)
+    return tagged, notes, bar
 
 
 def _long(ev: Evidence) -> bool:

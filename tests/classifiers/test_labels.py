@@ -156,3 +156,18 @@ def test_the_threat_wide_heads_lower_band_is_a_candidate_only_for_the_encoder() 
     with_encoder = CLF._decide(replace(ev, second_opinion=True))
     verdict = threat.decide(with_encoder)
     assert verdict.flagged and verdict.wants_encoder and verdict.bar == threat.CANDIDATE_BARS[-1][2] == 0.4
+
+
+def test_a_risk_candidate_in_a_complaint_needs_a_clear_opinion() -> None:
+    """A wide-head risk candidate in a complaint ("… won't be going back") needs the encoder's
+    complaint bar, not the candidate's own: a customer leaving is not a farewell."""
+    from dataclasses import replace
+
+    text = "Thin walls in the upstairs rooms, everyone could hear me. Won't be going back."
+    ev = _evidence(text)
+    scores = {**ev.learned, "risk": 0.6, "risk_wide": 0.7}
+    plain = risk_to_life.decide(CLF._decide(replace(ev, learned=scores, second_opinion=True)))
+    assert plain.flagged and plain.bar == risk_to_life.CANDIDATE_BARS[0][2]
+    complaint = {**scores, "negative_publicity": 0.8}
+    verdict = risk_to_life.decide(CLF._decide(replace(ev, learned=complaint, second_opinion=True)))
+    assert verdict.flagged and verdict.bar == risk_to_life.COMPLAINT_BAR == 0.65
