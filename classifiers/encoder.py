@@ -265,8 +265,7 @@ class Encoder:
 
     def embed(self, texts: Sequence[str]) -> npt.NDArray[np.float32]:
         """The sentence embedding (the last layer, mean pooled, L2-normalised), as sentence-transformers gives it."""
-        hidden = self.w["embeddings.word_embeddings.weight"].shape[1]
-        return self.features(texts, layers=(self.layers_n,))[:, :hidden]
+        return self.features(texts, layers=(self.layers_n,))
 
     def features(
         self, texts: Sequence[str], layers: Sequence[int] = FEATURE_LAYERS

@@ -137,6 +137,11 @@ class Learned:
     bar: float | None = None
     reason: str = ""
 
+    def needs_encoder(self, ev: Evidence, bar: float) -> Learned:
+        """Not confident enough to stand alone here: a candidate the encoder must confirm at ``bar``
+        (no candidate at all where no encoder speaks)."""
+        return replace(self, confident=False, candidate=ev.second_opinion, bar=bar)
+
 
 def learned(
     ev: Evidence,

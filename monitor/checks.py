@@ -26,8 +26,7 @@ def offline(config: Config) -> Offline:
     from classifiers.base import load, notices
 
     try:
-        options = {"organisation": config.organisation, **dict(config.classifier.options)}
-        classifier = load(config.classifier.backend, **options)
+        classifier = load(config.classifier.backend, **config.classifier_options)
         warnings = notices(classifier)
     except MonitorError as exc:
         problems.append(f"classifier: {exc}")

@@ -280,8 +280,7 @@ def classify(obj: Obj, text: str | None, jsonl: Any, backend: str | None) -> Non
         with contextlib.suppress(ConfigError):
             if obj.config_path or os.environ.get("MONITOR_CONFIG"):
                 cfg = obj.config()
-                backend, options = cfg.classifier.backend, dict(cfg.classifier.options)
-                options = {"organisation": cfg.organisation, **options}
+                backend, options = cfg.classifier.backend, cfg.classifier_options
     classifier = load(backend, **options)
     if text is not None:
         result = classifier.classify([TextInput(text)])[0]

@@ -202,6 +202,12 @@ class Config:
         return next((p for p in self.people if normal_address(p.email) == wanted), None)
 
     @property
+    def classifier_options(self) -> dict[str, Any]:
+        """What the classifier backend is built with: ``[classifier.options]`` and the organisation's
+        name (``[monitor] organisation``, unless the options name one)."""
+        return {"organisation": self.organisation, **self.classifier.options}
+
+    @property
     def database_url(self) -> str:
         if self.database is None:
             return f"sqlite:///{self.state_dir / 'monitor.db'}"

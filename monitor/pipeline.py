@@ -84,10 +84,7 @@ class Context:
 
 
 def build_context(config: Config, store: Store, *, clock: Clock = utcnow) -> Context:
-    options = dict(config.classifier.options)
-    # [classifier.options] may name the organisation itself; otherwise [monitor] organisation
-    options = {"organisation": config.organisation, **options}
-    classifier = load_classifier(config.classifier.backend, **options)
+    classifier = load_classifier(config.classifier.backend, **config.classifier_options)
     return Context(config, store, classifier, clock)
 
 

@@ -11,7 +11,6 @@ event posts and general talk about mental health are not flagged.
 from __future__ import annotations
 
 import re
-from dataclasses import replace
 
 from classifiers import confidentiality as conf
 from classifiers.cues import Hit, load_cues, quote
@@ -115,7 +114,7 @@ def decide(ev: Evidence) -> Verdict:
     subject = anyone or contacts or health or therapy or client or own or ev.has("common.first_person")
     if say.confident and not subject:
         # nobody it could be about ("Sharing with our ward's relatives group"): the encoder must agree
-        say = replace(say, confident=False, candidate=ev.second_opinion, bar=NO_SUBJECT_BAR)
+        say = say.needs_encoder(ev, NO_SUBJECT_BAR)
     rule_flag = score >= 0.5
     if score < 0.55 and (say.confident or say.candidate):
         score, why = 0.55, [*why, say.reason]

@@ -36,7 +36,8 @@ def decide(ev: Evidence) -> Verdict:
     open_q = [h for h in open_q if not _who_is_that(ev, h)]
     q = [h for h in ev.of(T + "question") if not text[: h.start].endswith("why ")]
     q = [h for h in q if asking or h.what != "question or request for the organisation"]
-    q += [h for h in ev.of(T + "ask") if not _asks_others(text, h)]
+    q += ev.of(T + "ask")
+    q += [h for h in ev.of(T + "welsh_polish_question") if not _asks_others(text, h)]
     offer = ev.of(T + "offer")
     if ev.score("negative_publicity") >= 0.5:
         offer = [h for h in offer if "donat" not in h.text]  # "don't donate a penny" is a boycott
@@ -62,8 +63,6 @@ def decide(ev: Evidence) -> Verdict:
 def _asks_others(text: str, hit: Hit) -> bool:
     """A Welsh or Polish question put to the other commenters ("oes rhywun yn gwybod pryd …?",
     "ktoś wie, czy …?") or about who someone is ("czy to Paweł …?"), not to the organisation."""
-    if hit.what != "question in Welsh or Polish":
-        return False
     return bool(_OTHERS.search(text[max(0, hit.start - 30) : hit.start + 25]))
 
 

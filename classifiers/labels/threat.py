@@ -45,7 +45,7 @@ def decide(ev: Evidence) -> Verdict:
         say = replace(say, candidate=False)
     if say.confident and not hits and ev.has("threat.kind"):
         # well-wishing and no cue: the learned score alone is not enough; the encoder may confirm it
-        say = replace(say, confident=False, candidate=ev.second_opinion, bar=KIND_BAR)
+        say = say.needs_encoder(ev, KIND_BAR)
     if (say.confident or say.candidate) and not ev.author_is_org:
         score = max(score, 0.55 if ev.ml("threat") < 0.95 else 0.7)
         reasons.append(say.reason)
